@@ -1,0 +1,85 @@
+/*
+ * routes: the table of everything saferoomd answers. See
+ * include/saferoom/routes.h. Handlers live in the module named by their
+ * prefix (catalog_ in catalog.c, web_ in web.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "saferoom/catalog.h"
+#include "saferoom/routes.h"
+#include "saferoom/util.h"
+#include "saferoom/web.h"
+
+static const struct route routes[] = {
+	/* Public pages and assets. */
+	{ EVHTTP_REQ_GET, "/", 0, ROUTE_PAGE, catalog_home },
+	{ EVHTTP_REQ_GET, "/static/*", 0, ROUTE_PAGE | ROUTE_PUBLIC_CACHE,
+	    web_static },
+
+	/* Public JSON API (API.md "Public"). */
+	{ EVHTTP_REQ_GET, "/api/v1/services", 0, ROUTE_API, catalog_services },
+	{ EVHTTP_REQ_GET, "/api/v1/therapists", 0, ROUTE_API,
+	    catalog_therapists },
+};
+
+static const struct {
+	int		 method;
+	const char	*name;
+} route_methods[] = {
+	{ EVHTTP_REQ_GET, "GET" },
+	{ EVHTTP_REQ_HEAD, "HEAD" },
+	{ EVHTTP_REQ_POST, "POST" },
+	{ EVHTTP_REQ_PUT, "PUT" },
+	{ EVHTTP_REQ_DELETE, "DELETE" },
+	{ EVHTTP_REQ_PATCH, "PATCH" },
+	{ EVHTTP_REQ_OPTIONS, "OPTIONS" },
+};
+
+static int
+routes_path_matches(const char *pattern, const char *path)
+{
+	size_t	 len = strlen(pattern);
+
+	if (len > 0 && pattern[len - 1] == '*')
+		return strncmp(pattern, path, len - 1) == 0;
+	return strcmp(pattern, path) == 0;
+}
+
+const struct route *
+routes_match(int method, const char *path, unsigned *allowed)
+{
+	size_t	 i;
+	/* A GET route answers HEAD too; evhttp sends no body for HEAD. */
+	int	 want = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+
+	*allowed = 0;
+	for (i = 0; i < NELEM(routes); i++) {
+		if (!routes_path_matches(routes[i].path, path))
+			continue;
+		if (routes[i].method == want)
+			return &routes[i];
+		*allowed |= (unsigned)routes[i].method;
+		if (routes[i].method == EVHTTP_REQ_GET)
+			*allowed |= EVHTTP_REQ_HEAD;
+	}
+	return NULL;
+}
+
+void
+routes_allow_header(unsigned methods, char *out, size_t outsz)
+{
+	size_t	 i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < NELEM(route_methods); i++) {
+		if (!(methods & (unsigned)route_methods[i].method))
+			continue;
+		len += (size_t)snprintf(out + len, outsz > len ? outsz - len : 0,
+		    "%s%s", len > 0 ? ", " : "", route_methods[i].name);
+		if (len >= outsz)
+			break;
+	}
+}

@@ -1,0 +1,585 @@
+/*
+ * saferoomctl: the admin tool (API.md "Programs"). It works on the same
+ * database file as a running saferoomd (WAL mode, busy timeout), prints
+ * "key: value" lines, and on bad input prints a sentence on stderr and exits
+ * with status 2 having written nothing: every command checks all of its
+ * input first and then writes in one transaction.
+ *
+ * Commands are rows of ctl_cmds; each declares the flags it takes.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "saferoom/base32.h"
+#include "saferoom/kdf.h"
+#include "saferoom/log.h"
+#include "saferoom/settings.h"
+#include "saferoom/store.h"
+#include "saferoom/totp.h"
+#include "saferoom/util.h"
+
+#define CTL_EXIT_OK	0
+#define CTL_EXIT_FAIL	1	/* the database or the system failed */
+#define CTL_EXIT_USAGE	2	/* bad input; nothing written */
+#define CTL_OPTS_MAX	8
+#define CTL_PASSWORD_MIN 10
+#define CTL_PASSWORD_MAX 1024
+#define CTL_DEMO_PASSWORD_LEN 16
+#define CTL_TOTP_ISSUER	"saferoom"
+
+struct ctl_opt {
+	const char	*name;		/* without "--" */
+	int		 is_flag;	/* takes no value */
+	int		 required;
+	const char	*value;		/* set by ctl_parse_opts; "" for a flag */
+};
+
+struct ctl_cmd {
+	const char	*word1, *word2;
+	int		(*fn)(struct store *, int, char **);
+	const char	*usage;
+};
+
+static int	ctl_staff_add(struct store *, int, char **);
+static int	ctl_service_add(struct store *, int, char **);
+static int	ctl_hours_add(struct store *, int, char **);
+static int	ctl_settings_set(struct store *, int, char **);
+static int	ctl_settings_get(struct store *, int, char **);
+static int	ctl_settings_list(struct store *, int, char **);
+static int	ctl_demo(struct store *, int, char **);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "staff", "add", ctl_staff_add,
+	    "staff add --role admin|therapist|desk --username NAME "
+	    "[--display-name TEXT] --password-stdin" },
+	{ "service", "add", ctl_service_add,
+	    "service add --name TEXT --minutes N --price-cents N --currency CUR" },
+	{ "hours", "add", ctl_hours_add,
+	    "hours add --therapist NAME --weekday 1-7 --from HH:MM --to HH:MM" },
+	{ "settings", "set", ctl_settings_set, "settings set KEY VALUE" },
+	{ "settings", "get", ctl_settings_get, "settings get KEY" },
+	{ "settings", "list", ctl_settings_list, "settings list" },
+	{ "demo", NULL, ctl_demo, "demo" },
+};
+
+/* Print a usage error and return the exit status for it. */
+static int
+ctl_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+ctl_bad(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("saferoomctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_EXIT_USAGE;
+}
+
+static int
+ctl_fail(struct store *st, const char *what)
+{
+	fprintf(stderr, "saferoomctl: %s: %s\n", what, store_errmsg(st));
+	store_rollback(st);
+	return CTL_EXIT_FAIL;
+}
+
+/*
+ * Match argv against opts: each "--name value" or "--flag" once, no other
+ * argument. Returns 0, or the usage exit status after printing why.
+ */
+static int
+ctl_parse_opts(int argc, char **argv, struct ctl_opt *opts, size_t nopts)
+{
+	size_t	 j;
+	int	 i;
+
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			return ctl_bad("unexpected argument '%.64s'", argv[i]);
+		for (j = 0; j < nopts; j++)
+			if (strcmp(argv[i] + 2, opts[j].name) == 0)
+				break;
+		if (j == nopts)
+			return ctl_bad("unknown flag '%.64s'", argv[i]);
+		if (opts[j].value != NULL)
+			return ctl_bad("%s given twice", argv[i]);
+		if (opts[j].is_flag) {
+			opts[j].value = "";
+			continue;
+		}
+		if (i + 1 >= argc)
+			return ctl_bad("%s needs a value", argv[i]);
+		opts[j].value = argv[++i];
+	}
+	for (j = 0; j < nopts; j++)
+		if (opts[j].required && opts[j].value == NULL)
+			return ctl_bad("--%s is required", opts[j].name);
+	return 0;
+}
+
+static int
+ctl_valid_username(const char *s)
+{
+	size_t	 len = strlen(s), i;
+
+	if (len < 2 || len > STORE_USERNAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
+		    s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/*
+ * Read one line (the password) from stdin into buf, without its line end.
+ * Returns 0, or the usage exit status after printing why.
+ */
+static int
+ctl_read_password(char *buf, size_t bufsz)
+{
+	size_t	 len;
+
+	if (fgets(buf, (int)bufsz, stdin) == NULL)
+		return ctl_bad("no password on standard input");
+	len = strlen(buf);
+	if (len == bufsz - 1 && buf[len - 1] != '\n')
+		return ctl_bad("the password is longer than %d bytes",
+		    CTL_PASSWORD_MAX);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len < CTL_PASSWORD_MIN)
+		return ctl_bad("the password must be at least %d characters",
+		    CTL_PASSWORD_MIN);
+	return 0;
+}
+
+/*
+ * Add a staff member inside the caller's transaction and print their
+ * TOTP secret. Returns an exit status.
+ */
+static int
+ctl_insert_staff(struct store *st, struct store_staff *s, const char *password)
+{
+	char	 hash[KDF_HASH_MAX], b32[BASE32_ENCODED_LEN(TOTP_SECRET_LEN) + 1];
+	char	 uri[TOTP_URI_MAX];
+	uint8_t	 secret[TOTP_SECRET_LEN];
+	int	 rc = CTL_EXIT_FAIL;
+
+	if (kdf_hash(&KDF_PASSWORD, password, strlen(password), hash) == -1 ||
+	    totp_new_secret(secret) == -1 ||
+	    base32_encode(secret, sizeof(secret), b32, sizeof(b32)) == -1 ||
+	    totp_uri(uri, sizeof(uri), CTL_TOTP_ISSUER, s->username, b32) == -1) {
+		fprintf(stderr, "saferoomctl: cannot make the credentials\n");
+		goto done;
+	}
+	switch (store_staff_add(st, s, hash, secret, sizeof(secret))) {
+	case 0:
+		break;
+	case 1:
+		rc = ctl_bad("username '%s' is taken", s->username);
+		goto done;
+	default:
+		rc = ctl_fail(st, "cannot add the staff member");
+		goto done;
+	}
+	printf("id: %lld\nusername: %s\nrole: %s\ntotp_secret: %s\n"
+	    "totp_uri: %s\n", (long long)s->id, s->username,
+	    store_role_name(s->role), b32, uri);
+	rc = CTL_EXIT_OK;
+done:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(uri, sizeof(uri));
+	return rc;
+}
+
+static int
+ctl_staff_add(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt		 opts[] = {
+		{ "role", 0, 1, NULL },
+		{ "username", 0, 1, NULL },
+		{ "display-name", 0, 0, NULL },
+		{ "password-stdin", 1, 1, NULL },
+	};
+	struct store_staff	 s;
+	char			 password[CTL_PASSWORD_MAX + 2];
+	int			 rc;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if ((s.role = store_role_parse(opts[0].value)) == 0)
+		return ctl_bad("--role must be admin, therapist or desk");
+	if (!ctl_valid_username(opts[1].value))
+		return ctl_bad("--username must be 2 to %d characters of a-z, "
+		    "0-9, '.', '_' or '-'", STORE_USERNAME_MAX);
+	if (opts[2].value != NULL &&
+	    !util_is_clean_text(opts[2].value, STORE_NAME_MAX))
+		return ctl_bad("--display-name must be 1 to %d characters of "
+		    "text without control characters or outer spaces",
+		    STORE_NAME_MAX);
+	snprintf(s.username, sizeof(s.username), "%s", opts[1].value);
+	snprintf(s.display_name, sizeof(s.display_name), "%s",
+	    opts[2].value != NULL ? opts[2].value : opts[1].value);
+	if ((rc = ctl_read_password(password, sizeof(password))) != 0)
+		goto done;
+	if (store_begin(st) == -1) {
+		rc = ctl_fail(st, "cannot write");
+		goto done;
+	}
+	if ((rc = ctl_insert_staff(st, &s, password)) != CTL_EXIT_OK) {
+		store_rollback(st);
+		goto done;
+	}
+	if (store_commit(st) == -1)
+		rc = ctl_fail(st, "cannot commit");
+done:
+	OPENSSL_cleanse(password, sizeof(password));
+	return rc;
+}
+
+/* Check a service's fields into s. Returns 0 or the usage exit status. */
+static int
+ctl_check_service(struct store_service *s, const char *name,
+    const char *minutes, const char *price, const char *currency)
+{
+	long long	 v;
+
+	memset(s, 0, sizeof(*s));
+	if (!util_is_clean_text(name, STORE_NAME_MAX))
+		return ctl_bad("--name must be 1 to %d characters of text "
+		    "without control characters or outer spaces", STORE_NAME_MAX);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (util_parse_int(minutes, 5, 600, &v) == -1)
+		return ctl_bad("--minutes must be a whole number from 5 to 600");
+	s->minutes = (int)v;
+	if (util_parse_int(price, 0, 100000000, &v) == -1)
+		return ctl_bad("--price-cents must be a whole number from 0 to "
+		    "100000000");
+	s->price_cents = v;
+	if (strlen(currency) != 3 || !isupper((unsigned char)currency[0]) ||
+	    !isupper((unsigned char)currency[1]) ||
+	    !isupper((unsigned char)currency[2]))
+		return ctl_bad("--currency must be a three-letter ISO 4217 code "
+		    "in capitals, like EUR");
+	memcpy(s->currency, currency, 4);
+	return 0;
+}
+
+static int
+ctl_service_add(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt		 opts[] = {
+		{ "name", 0, 1, NULL },
+		{ "minutes", 0, 1, NULL },
+		{ "price-cents", 0, 1, NULL },
+		{ "currency", 0, 1, NULL },
+	};
+	struct store_service	 s;
+	int			 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0 ||
+	    (rc = ctl_check_service(&s, opts[0].value, opts[1].value,
+	    opts[2].value, opts[3].value)) != 0)
+		return rc;
+	if (store_service_add(st, &s) == -1)
+		return ctl_fail(st, "cannot add the service");
+	printf("id: %lld\n", (long long)s.id);
+	return CTL_EXIT_OK;
+}
+
+/* Add hours inside the caller's transaction. Returns an exit status. */
+static int
+ctl_insert_hours(struct store *st, const char *therapist, int weekday,
+    int from, int to)
+{
+	struct store_staff	 t;
+
+	switch (store_staff_find(st, therapist, &t)) {
+	case 0:
+		break;
+	case 1:
+		return ctl_bad("there is no staff member '%.64s'", therapist);
+	default:
+		return ctl_fail(st, "cannot read staff");
+	}
+	if (t.role != ROLE_THERAPIST)
+		return ctl_bad("'%s' is not a therapist", t.username);
+	switch (store_hours_add(st, t.id, weekday, from, to)) {
+	case 0:
+		return CTL_EXIT_OK;
+	case 1:
+		return ctl_bad("these hours overlap hours '%s' already has on "
+		    "that weekday", t.username);
+	default:
+		return ctl_fail(st, "cannot add the hours");
+	}
+}
+
+static int
+ctl_hours_add(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt	 opts[] = {
+		{ "therapist", 0, 1, NULL },
+		{ "weekday", 0, 1, NULL },
+		{ "from", 0, 1, NULL },
+		{ "to", 0, 1, NULL },
+	};
+	long long	 weekday;
+	int		 from, to, rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if (util_parse_int(opts[1].value, 1, 7, &weekday) == -1)
+		return ctl_bad("--weekday must be 1 (Monday) to 7 (Sunday)");
+	if (util_parse_hhmm(opts[2].value, &from) == -1 ||
+	    util_parse_hhmm(opts[3].value, &to) == -1)
+		return ctl_bad("--from and --to must be times as HH:MM, "
+		    "00:00 to 24:00");
+	if (from >= to)
+		return ctl_bad("--from must be before --to");
+	if (store_begin(st) == -1)
+		return ctl_fail(st, "cannot write");
+	if ((rc = ctl_insert_hours(st, opts[0].value, (int)weekday, from,
+	    to)) != CTL_EXIT_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	if (store_commit(st) == -1)
+		return ctl_fail(st, "cannot commit");
+	printf("therapist: %s\nweekday: %lld\nfrom: %s\nto: %s\n",
+	    opts[0].value, weekday, opts[2].value, opts[3].value);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_settings_set(struct store *st, int argc, char **argv)
+{
+	char	 err[SETTINGS_ERR_MAX];
+
+	if (argc != 2)
+		return ctl_bad("usage: settings set KEY VALUE");
+	if (settings_check(argv[0], argv[1], err) == -1)
+		return ctl_bad("%s", err);
+	if (store_setting_put(st, argv[0], argv[1]) == -1)
+		return ctl_fail(st, "cannot write the setting");
+	printf("%s: %s\n", argv[0], argv[1]);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_settings_get(struct store *st, int argc, char **argv)
+{
+	char	 value[SETTINGS_VALUE_MAX];
+
+	if (argc != 1)
+		return ctl_bad("usage: settings get KEY");
+	if (settings_find(argv[0]) == NULL)
+		return ctl_bad("unknown setting '%.64s'", argv[0]);
+	if (settings_get(st, argv[0], value, sizeof(value)) == -1)
+		return ctl_fail(st, "cannot read the setting");
+	printf("%s: %s\n", argv[0], value);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_settings_list(struct store *st, int argc, char **argv)
+{
+	const struct settings_def	*d;
+	char				 value[SETTINGS_VALUE_MAX];
+
+	if (argc != 0)
+		return ctl_bad("usage: settings list");
+	for (d = settings_defs; d->key != NULL; d++) {
+		if (settings_get(st, d->key, value, sizeof(value)) == -1)
+			return ctl_fail(st, "cannot read the settings");
+		printf("%s: %s\n", d->key, value);
+	}
+	return CTL_EXIT_OK;
+}
+
+/* A random password of letters and digits that reads without ambiguity. */
+static int
+ctl_random_password(char *out, size_t len)
+{
+	static const char	 alphabet[] = "abcdefghjkmnpqrstuvwxyz"
+	    "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+	unsigned char		 r;
+	size_t			 i = 0;
+
+	while (i < len) {
+		if (RAND_bytes(&r, 1) != 1)
+			return -1;
+		/* Reject values past the largest multiple: no modulo bias. */
+		if (r >= 256 - 256 % (sizeof(alphabet) - 1))
+			continue;
+		out[i++] = alphabet[r % (sizeof(alphabet) - 1)];
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+ctl_demo(struct store *st, int argc, char **argv)
+{
+	static const struct {
+		const char	*name;
+		int		 minutes;
+		long long	 cents;
+	} services[] = {
+		{ "First consultation", 30, 4000 },
+		{ "Individual session", 50, 9000 },
+		{ "Couples session", 80, 14000 },
+	};
+	static const struct {
+		const char	*username, *display;
+		enum store_role	 role;
+	} staff[] = {
+		{ "admin", "Practice admin", ROLE_ADMIN },
+		{ "rivera", "Dr. Alex Rivera", ROLE_THERAPIST },
+		{ "okafor", "Sam Okafor, MSc", ROLE_THERAPIST },
+		{ "desk", "Front desk", ROLE_DESK },
+	};
+	static const struct {
+		const char	*therapist;
+		int		 from_day, to_day;
+		const char	*from, *to;
+	} hours[] = {
+		{ "rivera", 1, 5, "09:00", "12:30" },
+		{ "rivera", 1, 5, "13:30", "17:00" },
+		{ "okafor", 2, 6, "10:00", "18:00" },
+	};
+	struct store_service	 s;
+	struct store_staff	 m;
+	char			 pw[CTL_DEMO_PASSWORD_LEN + 1];
+	size_t			 i;
+	int			 day, from, to, rc = CTL_EXIT_FAIL;
+	long long		 nstaff;
+
+	if (argc != 0)
+		return ctl_bad("usage: demo");
+	if ((nstaff = store_staff_count(st)) == -1)
+		return ctl_fail(st, "cannot read staff");
+	if (nstaff > 0)
+		return ctl_bad("this database already has staff; demo only "
+		    "fills an empty one");
+	if (store_begin(st) == -1)
+		return ctl_fail(st, "cannot write");
+	if (store_setting_put(st, "practice_name", "Demo Practice") == -1 ||
+	    store_setting_put(st, "timezone", "Europe/Berlin") == -1)
+		goto fail;
+	for (i = 0; i < NELEM(services); i++) {
+		char	 minutes[16], cents[32];
+
+		snprintf(minutes, sizeof(minutes), "%d", services[i].minutes);
+		snprintf(cents, sizeof(cents), "%lld", services[i].cents);
+		if (ctl_check_service(&s, services[i].name, minutes, cents,
+		    "EUR") != 0 || store_service_add(st, &s) == -1)
+			goto fail;
+		printf("service: %lld %s\n", (long long)s.id, s.name);
+	}
+	for (i = 0; i < NELEM(staff); i++) {
+		memset(&m, 0, sizeof(m));
+		snprintf(m.username, sizeof(m.username), "%s", staff[i].username);
+		snprintf(m.display_name, sizeof(m.display_name), "%s",
+		    staff[i].display);
+		m.role = staff[i].role;
+		if (ctl_random_password(pw, CTL_DEMO_PASSWORD_LEN) == -1)
+			goto fail;
+		printf("\n");
+		if ((rc = ctl_insert_staff(st, &m, pw)) != CTL_EXIT_OK)
+			goto fail;
+		printf("password: %s\n", pw);
+		rc = CTL_EXIT_FAIL;
+	}
+	for (i = 0; i < NELEM(hours); i++) {
+		(void)util_parse_hhmm(hours[i].from, &from);
+		(void)util_parse_hhmm(hours[i].to, &to);
+		for (day = hours[i].from_day; day <= hours[i].to_day; day++)
+			if (ctl_insert_hours(st, hours[i].therapist, day, from,
+			    to) != CTL_EXIT_OK)
+				goto fail;
+	}
+	if (store_commit(st) == -1)
+		return ctl_fail(st, "cannot commit");
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return CTL_EXIT_OK;
+fail:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (rc == CTL_EXIT_FAIL)
+		return ctl_fail(st, "cannot make the demo clinic");
+	store_rollback(st);
+	return rc;
+}
+
+static void
+ctl_usage(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: saferoomctl --db PATH COMMAND ...\ncommands:\n");
+	for (i = 0; i < NELEM(ctl_cmds); i++)
+		fprintf(f, "  %s\n", ctl_cmds[i].usage);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct ctl_cmd	*cmd = NULL;
+	struct store		 st;
+	char			 err[STORE_ERR_MAX];
+	size_t			 i;
+	int			 words, rc;
+
+	umask(077);
+	log_init(LOG_WARN);
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		ctl_usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	if (argc < 4 || strcmp(argv[1], "--db") != 0 || argv[2][0] == '\0') {
+		fprintf(stderr, "saferoomctl: --db PATH and a command are "
+		    "required\n");
+		ctl_usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	for (i = 0; i < NELEM(ctl_cmds); i++) {
+		if (strcmp(argv[3], ctl_cmds[i].word1) != 0)
+			continue;
+		if (ctl_cmds[i].word2 == NULL ||
+		    (argc > 4 && strcmp(argv[4], ctl_cmds[i].word2) == 0)) {
+			cmd = &ctl_cmds[i];
+			break;
+		}
+	}
+	if (cmd == NULL) {
+		fprintf(stderr, "saferoomctl: unknown command '%s%s%s'\n",
+		    argv[3], argc > 4 ? " " : "", argc > 4 ? argv[4] : "");
+		ctl_usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	words = cmd->word2 == NULL ? 1 : 2;
+	if (store_open(&st, argv[2], 1, err) == -1) {
+		fprintf(stderr, "saferoomctl: %s\n", err);
+		return CTL_EXIT_USAGE;
+	}
+	rc = cmd->fn(&st, argc - 3 - words, argv + 3 + words);
+	store_close(&st);
+	return rc;
+}

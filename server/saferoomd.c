@@ -1,0 +1,91 @@
+/*
+ * saferoomd: the saferoom server (API.md "Programs"). Reads its settings,
+ * creates or migrates the database, loads or makes the key file beside it,
+ * starts the crypto worker pool and the HTTPS server, and stops cleanly on
+ * SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
+ * start (certificate, key, database, address), 2 on bad flags.
+ */
+#include <sys/stat.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/ssl.h>
+
+#include "saferoom/config.h"
+#include "saferoom/http.h"
+#include "saferoom/kdf.h"
+#include "saferoom/keys.h"
+#include "saferoom/log.h"
+#include "saferoom/pool.h"
+#include "saferoom/store.h"
+#include "saferoom/tls.h"
+
+int
+main(int argc, char *argv[])
+{
+	struct config		 conf;
+	struct store		 st;
+	struct keys		*keys = NULL;
+	struct pool		*pool = NULL;
+	struct http_server	*srv = NULL;
+	SSL_CTX			*ssl = NULL;
+	char			 err[CONFIG_ERR_MAX > HTTP_ERR_MAX ?
+				    CONFIG_ERR_MAX : HTTP_ERR_MAX];
+	char			 kpath[CONFIG_PATH_MAX + 8];
+	int			 help, rc = 1;
+
+	config_defaults(&conf);
+	if (config_parse(&conf, argc, argv, &help, err) == -1) {
+		fprintf(stderr, "saferoomd: %s\n%s", err, config_usage);
+		return 2;
+	}
+	if (help) {
+		fputs(config_usage, stdout);
+		return 0;
+	}
+	/* Whatever we create (database, WAL, key file) is ours alone. */
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	log_init(conf.log_level);
+
+	if ((ssl = tls_ctx_new(conf.tls_cert, conf.tls_key, err)) == NULL) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	if (store_open(&st, conf.db, 1, err) == -1) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	store_close(&st);
+	if (keys_path(conf.db, kpath, sizeof(kpath)) == -1 ||
+	    (keys = keys_load_or_create(kpath, err)) == NULL) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	/* Made now so that the first unknown token costs no more than the next. */
+	if (kdf_dummy_hash(&KDF_SECRET) == NULL ||
+	    kdf_dummy_hash(&KDF_PASSWORD) == NULL) {
+		fprintf(stderr, "saferoomd: cannot compute scrypt hashes\n");
+		goto done;
+	}
+	if ((pool = pool_new(conf.workers, conf.queue_max)) == NULL) {
+		fprintf(stderr, "saferoomd: cannot start the worker pool\n");
+		goto done;
+	}
+	if ((srv = http_server_new(&conf, ssl, keys, pool, err)) == NULL) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	if (http_server_run(srv) == 0)
+		rc = 0;
+	log_info("main", "stopped");
+done:
+	/* The pool first: its last results go to inboxes that still exist. */
+	pool_free(pool);
+	http_server_free(srv);
+	keys_free(keys);
+	tls_ctx_free(ssl);
+	return rc;
+}

@@ -1,0 +1,201 @@
+/*
+ * util: small pure helpers; see include/saferoom/util.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "saferoom/util.h"
+
+int
+util_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	const char	*p = s;
+	long long	 v = 0;
+	int		 neg = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (*p == '-' && min < 0) {
+		neg = 1;
+		p++;
+	}
+	if (*p == '\0' || strlen(p) > 18)
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+util_parse_hhmm(const char *s, int *minutes)
+{
+	int	 h, m;
+
+	if (s == NULL || strlen(s) != 5 || s[2] != ':' ||
+	    !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 24 || m > 59 || (h == 24 && m != 0))
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+void
+util_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+util_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+util_unhex(const char *in, uint8_t *out, size_t outlen)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (strlen(in) != outlen * 2)
+		return -1;
+	for (i = 0; i < outlen; i++) {
+		hi = util_hexval(in[2 * i]);
+		lo = util_hexval(in[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+util_money(char *out, size_t outsz, long long cents, const char *currency)
+{
+	int		 n;
+	const char	*sign = "";
+	unsigned long long a;
+
+	if (cents < 0) {
+		sign = "-";
+		a = (unsigned long long)(-(cents + 1)) + 1;
+	} else
+		a = (unsigned long long)cents;
+	n = snprintf(out, outsz, "%s%llu.%02llu %s", sign, a / 100, a % 100,
+	    currency);
+	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}
+
+int
+util_is_clean_text(const char *s, size_t maxlen)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len, i;
+	unsigned		 need = 0;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > maxlen)
+		return 0;
+	if (s[0] == ' ' || s[len - 1] == ' ')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (need > 0) {
+			if ((c & 0xc0) != 0x80)
+				return 0;
+			need--;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 3;
+		else
+			return 0;
+	}
+	return need == 0;
+}
+
+int
+util_write_secret_file(const char *path, const void *data, size_t len)
+{
+	char		 tmp[PATH_MAX], dir[PATH_MAX];
+	const char	*p = data;
+	ssize_t		 n;
+	int		 fd = -1, dfd = -1, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	errno = saved;
+	return -1;
+}
