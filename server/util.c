@@ -118,40 +118,66 @@ util_money(char *out, size_t outsz, long long cents, const char *currency)
 	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
 }
 
+/*
+ * Decode one UTF-8 character at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). Returns its length and sets *cp, or 0
+ * when the bytes are not valid UTF-8.
+ */
+static size_t
+util_utf8_next(const unsigned char *p, uint32_t *cp)
+{
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf && (p[1] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		return 2;
+	}
+	if (p[0] >= 0xe0 && p[0] <= 0xef && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(p[0] & 0x0f) << 12 |
+		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		if (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(p[0] & 0x07) << 18 |
+		    (uint32_t)(p[1] & 0x3f) << 12 |
+		    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		if (*cp < 0x10000 || *cp > 0x10ffff)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
 int
 util_is_clean_text(const char *s, size_t maxlen)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 len, i;
-	unsigned		 need = 0;
+	size_t			 len, n;
+	uint32_t		 cp;
 
 	if (s == NULL || (len = strlen(s)) == 0 || len > maxlen)
 		return 0;
 	if (s[0] == ' ' || s[len - 1] == ' ')
 		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-
-		if (need > 0) {
-			if ((c & 0xc0) != 0x80)
-				return 0;
-			need--;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f)
+	while (*p != '\0') {
+		if ((n = util_utf8_next(p, &cp)) == 0)
 			return 0;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3;
-		else
+		/* C0 and C1 controls, DEL, line and paragraph separators,
+		 * and the bidirectional overrides that can disguise a name. */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    cp == 0x2028 || cp == 0x2029 ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
 			return 0;
+		p += n;
 	}
-	return need == 0;
+	return 1;
 }
 
 int

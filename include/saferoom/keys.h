@@ -42,7 +42,8 @@ int	keys_path(const char *db, char *out, size_t outsz);
 /*
  * Load the key file at path, or create it (mode 0600, atomically) when it
  * does not exist. Returns a new struct keys, or NULL with err set when the
- * file is unreadable, malformed or has a mode other than 0600.
+ * file is unreadable, malformed or readable or writable by group or
+ * others (any mode bit in 077).
  */
 struct keys *keys_load_or_create(const char *path, char err[KEYS_ERR_MAX]);
 

@@ -13,7 +13,8 @@
 
 /*
  * Parse a whole decimal integer in [min, max]: no sign unless min < 0, no
- * spaces, no trailing text. Returns 0 or -1.
+ * spaces, no trailing text, at most 18 digits (so it cannot overflow).
+ * Returns 0 or -1.
  */
 int	util_parse_int(const char *s, long long min, long long max,
 	    long long *out);
@@ -31,7 +32,8 @@ int	util_unhex(const char *in, uint8_t *out, size_t outlen);
 int	util_money(char *out, size_t outsz, long long cents, const char *currency);
 
 /*
- * Is s printable UTF-8 text of 1..maxlen bytes with no control characters
+ * Is s valid UTF-8 (RFC 3629) of 1..maxlen bytes with no control character
+ * (C0, C1, DEL), no line or paragraph separator, no bidirectional override,
  * and no leading or trailing space? For names typed by staff.
  */
 int	util_is_clean_text(const char *s, size_t maxlen);

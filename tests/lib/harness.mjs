@@ -1,0 +1,339 @@
+// Test harness for the integration and browser tests: starts the real
+// saferoomd on a free loopback port with a fresh database and a self-signed
+// certificate, runs saferoomctl, and talks to the server over real TLS.
+// Node built-ins only. ctest sets the environment (tests/CMakeLists.txt):
+//   SAFEROOMD, SAFEROOMCTL   the binaries under test
+//   SAFEROOM_TEST_TMP        where each server gets its own folder
+//   SAFEROOM_ARTIFACTS       where screenshots go (see browser.mjs)
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+
+/** How long a server may take to print its `listening on` line. */
+export const START_TIMEOUT_MS = 20000;
+/** How long a stopped server may take to exit before it is killed. */
+export const STOP_TIMEOUT_MS = 15000;
+/** How long one request may take. */
+export const REQUEST_TIMEOUT_MS = 15000;
+
+const LISTENING_RE = /^listening on https:\/\/(\S+):(\d+)\s*$/m;
+
+function requireEnv(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests through ctest`);
+  return v;
+}
+
+export const saferoomd = () => requireEnv('SAFEROOMD');
+export const saferoomctl = () => requireEnv('SAFEROOMCTL');
+
+/** The folder all test folders live under (made if missing). */
+export function testRoot() {
+  const root = process.env.SAFEROOM_TEST_TMP || os.tmpdir();
+  fs.mkdirSync(root, { recursive: true });
+  return root;
+}
+
+/** A fresh, empty folder under testRoot(); prefix names the test. */
+export function tempDir(prefix = 'saferoom-') {
+  return fs.mkdtempSync(path.join(testRoot(), prefix));
+}
+
+let certCache = null;
+
+/**
+ * A self-signed EC P-256 certificate for localhost and 127.0.0.1.
+ * Made once per test process in dir (or a fresh folder); later calls return
+ * the same paths whatever dir they name. Returns {cert, key, dir}.
+ */
+export function makeCert(dir) {
+  if (certCache) return certCache;
+  dir = dir || tempDir('cert-');
+  fs.mkdirSync(dir, { recursive: true });
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', key, '-out', cert,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  fs.chmodSync(key, 0o600);
+  certCache = { cert, key, dir };
+  return certCache;
+}
+
+/** Parses `key: value` lines; later keys win in kv, pairs keeps them all. */
+export function parseKv(text) {
+  const kv = {};
+  const pairs = [];
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z0-9_.-]+):[ \t]?(.*?)\r?$/.exec(line);
+    if (!m) continue;
+    kv[m[1]] = m[2];
+    pairs.push([m[1], m[2]]);
+  }
+  return { kv, pairs };
+}
+
+/**
+ * Runs `saferoomctl --db DB ARGS...` synchronously. The last argument may
+ * be an options object: {input} is written to its standard input (which is
+ * otherwise closed at once), {env} is added to its environment.
+ * Returns {status, signal, stdout, stderr, kv, pairs}.
+ */
+export function ctl(db, ...args) {
+  let opts = {};
+  if (args.length && typeof args[args.length - 1] === 'object') opts = args.pop();
+  const argv = db === null ? args : ['--db', db, ...args];
+  const r = spawnSync(saferoomctl(), argv.map(String), {
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 120000,
+    env: { ...process.env, ...(opts.env || {}) },
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ...parseKv(r.stdout) };
+}
+
+/** Like ctl() but fails the test unless the exit status is 0. */
+export function ctlOk(db, ...args) {
+  const r = ctl(db, ...args);
+  assert.equal(r.status, 0,
+    `saferoomctl ${args.filter((a) => typeof a !== 'object').join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
+}
+
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
+});
+
+/** The text of a `key = value` config file from a string or an object. */
+function configText(config) {
+  if (typeof config === 'string') return config;
+  return Object.entries(config).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n';
+}
+
+/**
+ * Starts saferoomd in a fresh folder DIR with `--db DIR/saferoom.db
+ * --listen 127.0.0.1:0 --tls-cert CERT --tls-key KEY` followed by args.
+ *   setup(db, dir)  run first (say `ctl(db, 'demo')`); may be async
+ *   args            more flags
+ *   config          string or {key: value}: written to DIR/saferoom.conf
+ *                   and passed as `--config DIR/saferoom.conf`
+ *   defaults        false leaves out the four flags above (args and config
+ *                   must then say it all)
+ *   env             added to the server's environment
+ * Waits for the `listening on https://HOST:PORT` line (START_TIMEOUT_MS);
+ * rejects with the server's stderr if it exits first. The server's stderr
+ * (its log) is kept in a string and in DIR/server.log.
+ * Returns {url, host, port, dir, db, cert, key, proc, argv, log(), stdout(),
+ * stop(signal) -> Promise<{code, signal}>, restart() -> Promise<server>}.
+ */
+export async function startServer(opts = {}) {
+  const { setup, args = [], config, defaults = true, env = {} } = opts;
+  const { cert, key } = makeCert();
+  const dir = tempDir('srv-');
+  const db = path.join(dir, 'saferoom.db');
+  if (setup) await setup(db, dir);
+  const argv = defaults
+    ? ['--db', db, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]
+    : [];
+  if (config !== undefined) {
+    const file = path.join(dir, 'saferoom.conf');
+    fs.writeFileSync(file, configText(config));
+    argv.push('--config', file);
+  }
+  argv.push(...args.map(String));
+
+  const server = {
+    dir, db, cert, key, argv,
+    url: null, host: null, port: null, proc: null,
+    _log: '', _stdout: '', _exit: null,
+    log() { return this._log; },
+    stdout() { return this._stdout; },
+    stop(signal = 'SIGTERM') { return stopProcess(this, signal); },
+    async restart() {
+      await this.stop();
+      await spawnServer(this, env);
+      return this;
+    },
+  };
+  await spawnServer(server, env);
+  return server;
+}
+
+function spawnServer(server, env) {
+  return new Promise((resolve, reject) => {
+    const logFile = fs.createWriteStream(path.join(server.dir, 'server.log'), { flags: 'a' });
+    const proc = spawn(saferoomd(), server.argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    server.proc = proc;
+    server._exit = null;
+    live.add(proc);
+    let started = false;
+    let stdoutThisRun = '';
+    const timer = setTimeout(() => {
+      if (started) return;
+      proc.kill('SIGKILL');
+      reject(new Error(`saferoomd printed no "listening on" line in ${START_TIMEOUT_MS} ms;`
+        + ` stdout: ${JSON.stringify(stdoutThisRun)}; log:\n${server._log}`));
+    }, START_TIMEOUT_MS);
+
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => { server._log += d; logFile.write(d); });
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      server._stdout += d;
+      stdoutThisRun += d;
+      if (started) return;
+      const m = LISTENING_RE.exec(stdoutThisRun);
+      if (!m) return;
+      started = true;
+      clearTimeout(timer);
+      server.host = m[1];
+      server.port = Number(m[2]);
+      server.url = `https://127.0.0.1:${server.port}`;
+      resolve(server);
+    });
+    // 'close' comes after the exit and after stdout and stderr are drained,
+    // so the log is complete by then.
+    server._exited = new Promise((res) => {
+      proc.on('close', (code, signal) => {
+        live.delete(proc);
+        logFile.end();
+        server._exit = { code, signal };
+        res(server._exit);
+        if (!started) {
+          clearTimeout(timer);
+          reject(new Error(
+            `saferoomd exited (code ${code}, signal ${signal}) before listening; log:\n${server._log}`));
+        }
+      });
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+function stopProcess(server, signal) {
+  const proc = server.proc;
+  if (!proc || server._exit) return Promise.resolve(server._exit);
+  proc.kill(signal);
+  let timer;
+  const killer = new Promise((res) => {
+    timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      res(null);
+    }, STOP_TIMEOUT_MS);
+  });
+  return Promise.race([server._exited, killer]).then(async (r) => {
+    clearTimeout(timer);
+    if (r === null) {
+      const e = await server._exited;
+      return { ...e, timedOut: true };
+    }
+    return r;
+  });
+}
+
+/**
+ * One HTTPS request to server ({port, cert} as startServer returns), over a
+ * new connection that trusts only the test certificate.
+ *   headers   request headers
+ *   json      a value sent as JSON with Content-Type: application/json
+ *   body      a string or Buffer sent as is
+ *   raw       true: also keep the body as a Buffer in res.raw
+ *   tls       extra TLS options (minVersion, maxVersion, ciphers ...)
+ * Returns {status, headers, body, json, raw, tls: {protocol, cipher}};
+ * json is the parsed body when the answer says it is JSON.
+ */
+export function request(server, method, urlPath, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['Content-Type'] = 'application/json';
+    }
+  }
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
+    headers['Content-Length'] = Buffer.byteLength(body);
+  }
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = https.request({
+      host: '127.0.0.1',
+      port: server.port,
+      method,
+      path: urlPath,
+      headers,
+      ca: fs.readFileSync(server.cert),
+      agent: false,
+      timeout: opts.timeout ?? REQUEST_TIMEOUT_MS,
+      ...(opts.tls || {}),
+    }, (res) => {
+      answered = true;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const text = buf.toString('utf8');
+        let json;
+        if (/\bjson\b/i.test(res.headers['content-type'] || '')) {
+          try { json = JSON.parse(text); } catch { json = undefined; }
+        }
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: text,
+          json,
+          raw: opts.raw ? buf : undefined,
+          tls: { protocol: res.socket?.getProtocol?.(), cipher: res.socket?.getCipher?.() },
+        });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer in time`)));
+    // A server that answers early (413) may close while the body is still
+    // being sent: once an answer is in, a write error does not matter.
+    req.on('error', (e) => { if (!answered) reject(e); });
+    if (body !== undefined) req.end(body); else req.end();
+  });
+}
+
+const SNAKE_RE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/**
+ * Asserts res is an API error: the given HTTP status, a JSON body
+ * {"error": {"code": "snake_case", "message": "..."}}, and code if given.
+ */
+export function expectError(res, status, code) {
+  const what = `${res.status} ${res.headers['content-type']} ${res.body.slice(0, 300)}`;
+  assert.equal(res.status, status, `expected status ${status}, got ${what}`);
+  assert.match(res.headers['content-type'] || '', /^application\/json\b/i,
+    `error answer is not JSON: ${what}`);
+  assert.ok(res.json && typeof res.json === 'object' && !Array.isArray(res.json),
+    `error body is not a JSON object: ${what}`);
+  const e = res.json.error;
+  assert.ok(e && typeof e === 'object', `error body has no "error" object: ${what}`);
+  assert.equal(typeof e.code, 'string', `error.code is not a string: ${what}`);
+  assert.match(e.code, SNAKE_RE, `error.code is not snake_case: ${what}`);
+  assert.equal(typeof e.message, 'string', `error.message is not a string: ${what}`);
+  assert.ok(e.message.length > 0, `error.message is empty: ${what}`);
+  if (code !== undefined) assert.equal(e.code, code, `expected error code ${code}: ${what}`);
+  return e;
+}
+
+/** sqlite3's .dump of db: equal dumps mean nothing was written. */
+export function dumpDb(db) {
+  return execFileSync('sqlite3', [db, '.dump'], { encoding: 'utf8' });
+}
+
+/** Resolves after ms milliseconds. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,316 @@
+/*
+ * Unit test of server/keys.c against include/saferoom/keys.h: the key
+ * file is made on first load with mode 0600 (whatever the umask) and gives
+ * the same keys on every later load; a file readable by others, or one
+ * that is malformed, is refused with a sentence; keys_mac is a keyed,
+ * deterministic HMAC-SHA-256 separated by label.
+ */
+#include <sys/stat.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "saferoom/keys.h"
+#include "saferoom/util.h"
+
+#include "check.h"
+#include "tmpdir.h"
+
+static char	 tmp[TMPDIR_MAX];
+
+#define HEX_A	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define HEX_B	"f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f"
+
+/* Write text as a key file with mode and load it. */
+static struct keys *
+load_text(const char *name, const char *text, mode_t mode,
+    char err[KEYS_ERR_MAX])
+{
+	char	 path[TMPDIR_MAX];
+
+	tmpdir_path(path, tmp, name);
+	if (tmpdir_write(path, text, strlen(text), mode) == -1) {
+		fprintf(stderr, "cannot write %s\n", path);
+		abort();
+	}
+	err[0] = '\0';
+	return keys_load_or_create(path, err);
+}
+
+static void
+test_path(void)
+{
+	char	 out[64];
+
+	CHECK_INT(keys_path("/var/db/saferoom.db", out, sizeof(out)), 0);
+	CHECK_STR(out, "/var/db/saferoom.db.keys");
+	CHECK_INT(keys_path("abc", out, 9), 0);		/* "abc.keys" + NUL */
+	CHECK_STR(out, "abc.keys");
+	CHECK_INT(keys_path("abc", out, 8), -1);
+}
+
+static void
+test_create_and_reload(void)
+{
+	struct keys	*a, *b;
+	char		 db[TMPDIR_MAX], path[TMPDIR_MAX], err[KEYS_ERR_MAX];
+	char		 text[4096];
+	static const uint8_t zero[KEYS_MAC_LEN];
+	mode_t		 old;
+	size_t		 i;
+
+	tmpdir_path(db, tmp, "saferoom.db");
+	CHECK_INT(keys_path(db, path, sizeof(path)), 0);
+
+	old = umask(0);
+	err[0] = '\0';
+	a = keys_load_or_create(path, err);
+	umask(old);
+	if (!CHECK(a != NULL)) {
+		fprintf(stderr, "\t%s\n", err);
+		return;
+	}
+	CHECK(tmpdir_exists(path));
+	CHECK_INT(tmpdir_mode(path), 0600);
+	CHECK(memcmp(a->mac, zero, sizeof(zero)) != 0);
+	CHECK(a->nticket >= 1 && a->nticket <= KEYS_TICKET_MAX);
+	for (i = 0; i < a->nticket; i++)
+		CHECK(a->ticket[i].pkey != NULL);
+	/* No secret in clear beyond the two keys' hex: no leftovers. */
+	{
+		char	 t[TMPDIR_MAX];
+
+		CHECK(!tmpdir_exists(tmpdir_cat(t, path, ".tmp")));
+	}
+	CHECK(tmpdir_read(path, text, sizeof(text)) > 0);
+
+	/* A second load gives the same keys and does not rewrite the file. */
+	err[0] = '\0';
+	b = keys_load_or_create(path, err);
+	if (CHECK(b != NULL)) {
+		CHECK_INT(b->mac_id, a->mac_id);
+		CHECK(memcmp(b->mac, a->mac, KEYS_MAC_LEN) == 0);
+		if (CHECK_INT(b->nticket, a->nticket)) {
+			for (i = 0; i < a->nticket; i++) {
+				CHECK_INT(b->ticket[i].id, a->ticket[i].id);
+				CHECK(memcmp(b->ticket[i].seed,
+				    a->ticket[i].seed, KEYS_ED25519_LEN) == 0);
+				CHECK(b->ticket[i].pkey != NULL);
+				CHECK(EVP_PKEY_eq(b->ticket[i].pkey,
+				    a->ticket[i].pkey) == 1);
+			}
+		}
+	} else
+		fprintf(stderr, "\t%s\n", err);
+	{
+		char	 again[4096];
+
+		CHECK(tmpdir_read(path, again, sizeof(again)) > 0);
+		CHECK_STR(again, text);
+	}
+	keys_free(b);
+
+	/* Another file: other keys. */
+	tmpdir_path(path, tmp, "other.keys");
+	b = keys_load_or_create(path, err);
+	if (CHECK(b != NULL))
+		CHECK(memcmp(b->mac, a->mac, KEYS_MAC_LEN) != 0);
+	keys_free(b);
+	keys_free(a);
+	keys_free(NULL);
+
+	/* A directory that does not exist: NULL and a sentence. */
+	tmpdir_path(path, tmp, "no-dir/x.keys");
+	err[0] = '\0';
+	CHECK(keys_load_or_create(path, err) == NULL);
+	CHECK(err[0] != '\0');
+}
+
+static void
+test_modes(void)
+{
+	static const char good[] = "# comment\nmac 3 " HEX_A "\nticket 2 "
+	    HEX_B "\n";
+	static const mode_t refused[] = { 0644, 0640, 0604, 0660, 0606, 0666,
+	    0777, 0610, 0601 };
+	struct keys	*k;
+	char		 err[KEYS_ERR_MAX], path[TMPDIR_MAX];
+	size_t		 i;
+
+	k = load_text("good.keys", good, 0600, err);
+	if (CHECK(k != NULL)) {
+		uint8_t	 want[KEYS_MAC_LEN];
+
+		CHECK_INT(util_unhex(HEX_A, want, sizeof(want)), 0);
+		CHECK_INT(k->mac_id, 3);
+		CHECK(memcmp(k->mac, want, sizeof(want)) == 0);
+		if (CHECK_INT(k->nticket, 1)) {
+			CHECK_INT(k->ticket[0].id, 2);
+			CHECK_INT(util_unhex(HEX_B, want, sizeof(want)), 0);
+			CHECK(memcmp(k->ticket[0].seed, want,
+			    sizeof(want)) == 0);
+			CHECK(k->ticket[0].pkey != NULL);
+		}
+	} else
+		fprintf(stderr, "\t%s\n", err);
+	keys_free(k);
+
+	for (i = 0; i < NELEM(refused); i++) {
+		k = load_text("loose.keys", good, refused[i], err);
+		if (!CHECK(k == NULL))
+			fprintf(stderr, "\tmode %03o accepted\n",
+			    (unsigned)refused[i]);
+		keys_free(k);
+		CHECK(strstr(err, "loose.keys") != NULL);
+		CHECK(strstr(err, "mode") != NULL || strstr(err, "600"));
+	}
+	/* Refused, and left alone: not "repaired" or replaced. */
+	tmpdir_path(path, tmp, "loose.keys");
+	CHECK_INT(tmpdir_mode(path), 0601);
+	{
+		char	 back[512];
+
+		CHECK(tmpdir_read(path, back, sizeof(back)) > 0);
+		CHECK_STR(back, good);
+	}
+}
+
+static void
+test_malformed(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*why;
+	} bad[] = {
+		{ "", "empty" },
+		{ "# only a comment\n", "no keys" },
+		{ "mac 1 " HEX_A "\n", "no ticket key" },
+		{ "ticket 1 " HEX_B "\n", "no mac key" },
+		{ "mac 1 " HEX_A "\nticket 1 zz" HEX_B "\n", "not hex" },
+		{ "mac 1 " HEX_A "00\nticket 1 " HEX_B "\n", "mac too long" },
+		{ "mac 1 000102\nticket 1 " HEX_B "\n", "mac too short" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "0\n", "odd length" },
+		{ "mac " HEX_A "\nticket 1 " HEX_B "\n", "no id" },
+		{ "mac x " HEX_A "\nticket 1 " HEX_B "\n", "id not a number" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\nsalt 1 " HEX_A "\n",
+		    "unknown kind" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\ngarbage\n", "junk line" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\n"
+		  "ticket 2 " HEX_B "\nticket 3 " HEX_B "\nticket 4 " HEX_B "\n"
+		  "ticket 5 " HEX_B "\nticket 6 " HEX_B "\nticket 7 " HEX_B "\n"
+		  "ticket 8 " HEX_B "\nticket 9 " HEX_B "\n",
+		    "more ticket keys than KEYS_TICKET_MAX" },
+	};
+	struct keys	*k;
+	char		 err[KEYS_ERR_MAX], *big;
+	size_t		 i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		k = load_text("bad.keys", bad[i].text, 0600, err);
+		if (!CHECK(k == NULL))
+			fprintf(stderr, "\taccepted: %s\n", bad[i].why);
+		keys_free(k);
+		if (!CHECK(strstr(err, "bad.keys") != NULL))
+			fprintf(stderr, "\t%s: err \"%s\"\n", bad[i].why, err);
+	}
+
+	/* Eight ticket keys are fine; the newest is last. */
+	k = load_text("eight.keys", "mac 1 " HEX_A "\nticket 1 " HEX_B "\n"
+	    "ticket 2 " HEX_A "\nticket 3 " HEX_B "\nticket 4 " HEX_B "\n"
+	    "ticket 5 " HEX_B "\nticket 6 " HEX_B "\nticket 7 " HEX_B "\n"
+	    "ticket 8 " HEX_A "\n", 0600, err);
+	if (CHECK(k != NULL) && CHECK_INT(k->nticket, 8))
+		CHECK_INT(k->ticket[7].id, 8);
+	keys_free(k);
+
+	/* A file far too large. */
+	if ((big = malloc(20001)) == NULL)
+		abort();
+	memset(big, '#', 20000);
+	big[20000] = '\0';
+	k = load_text("big.keys", big, 0600, err);
+	CHECK(k == NULL);
+	keys_free(k);
+	free(big);
+}
+
+static void
+test_mac(void)
+{
+	struct keys	*k, *other;
+	char		 err[KEYS_ERR_MAX];
+	uint8_t		 m1[32], m2[32], want[32], key[KEYS_MAC_LEN];
+	unsigned int	 wlen = sizeof(want);
+	static const char msg[] = "label\0data";
+
+	k = load_text("mac.keys", "mac 1 " HEX_A "\nticket 1 " HEX_B "\n",
+	    0600, err);
+	other = load_text("mac2.keys", "mac 1 " HEX_B "\nticket 1 " HEX_B "\n",
+	    0600, err);
+	if (!CHECK(k != NULL && other != NULL)) {
+		keys_free(k);
+		keys_free(other);
+		return;
+	}
+
+	/* Deterministic. */
+	keys_mac(k, "cookie", "abc", 3, m1);
+	keys_mac(k, "cookie", "abc", 3, m2);
+	CHECK(memcmp(m1, m2, 32) == 0);
+
+	/* Differs by label, by data, by key. */
+	keys_mac(k, "csrf", "abc", 3, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+	keys_mac(k, "cookie", "abd", 3, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+	keys_mac(k, "cookie", "abc", 2, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+	keys_mac(other, "cookie", "abc", 3, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+
+	/* Label and data cannot be traded against each other. */
+	keys_mac(k, "ab", "c", 1, m1);
+	keys_mac(k, "a", "bc", 2, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+	keys_mac(k, "", "abc", 3, m1);
+	keys_mac(k, "abc", "", 0, m2);
+	CHECK(memcmp(m1, m2, 32) != 0);
+
+	/*
+	 * Known answer: HMAC-SHA-256 under the file's MAC key of label, a
+	 * zero byte, data. Cookies and CSRF tokens of a running server
+	 * depend on this staying the same from one version to the next.
+	 */
+	CHECK_INT(util_unhex(HEX_A, key, sizeof(key)), 0);
+	CHECK(HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)msg,
+	    sizeof(msg) - 1, want, &wlen) != NULL);
+	keys_mac(k, "label", "data", 4, m1);
+	CHECK(memcmp(m1, want, 32) == 0);
+	/* And the plain HMAC of the data alone is not what it gives. */
+	CHECK(HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)"data",
+	    4, want, &wlen) != NULL);
+	CHECK(memcmp(m1, want, 32) != 0);
+
+	keys_free(k);
+	keys_free(other);
+}
+
+int
+main(void)
+{
+	if (tmpdir_make(tmp, "keys") == -1)
+		return 1;
+	test_path();
+	test_create_and_reload();
+	test_modes();
+	test_malformed();
+	test_mac();
+	tmpdir_remove(tmp);
+	return check_done();
+}
