@@ -39,13 +39,16 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "saferoom/config.h"
 #include "saferoom/http.h"
+#include "saferoom/input.h"
 #include "saferoom/keys.h"
 #include "saferoom/log.h"
 #include "saferoom/pool.h"
+#include "saferoom/ratelimit.h"
 #include "saferoom/routes.h"
 #include "saferoom/settings.h"
 #include "saferoom/util.h"
@@ -129,6 +132,7 @@ struct http_server {
 	char			 url[300];
 	unsigned		 nloops;
 	struct http_loop	*loops;
+	struct ratelimit	*limits;
 	pthread_mutex_t		 addr_lock;	/* guards addrs */
 	struct http_addr	*addrs[HTTP_ADDR_BUCKETS];
 };
@@ -481,6 +485,96 @@ http_error(struct http_req *req, int status, const char *code,
 	return -1;
 }
 
+uint64_t
+http_client_key(struct http_req *req, const char *label)
+{
+	struct evhttp_connection	*evcon;
+	char				*addr = NULL;
+	ev_uint16_t			 port;
+	uint8_t				 mac[32];
+	uint64_t			 key;
+
+	if ((evcon = evhttp_request_get_connection(req->ev)) == NULL)
+		return 0;
+	evhttp_connection_get_peer(evcon, &addr, &port);
+	if (addr == NULL)
+		return 0;
+	keys_mac(req->ctx->keys, label, addr, strlen(addr), mac);
+	memcpy(&key, mac, sizeof(key));
+	return key;
+}
+
+void
+http_set_header(struct http_req *req, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name,
+	    value);
+}
+
+int
+http_cookie(struct http_req *req, const char *name, char *out, size_t outsz)
+{
+	const char	*h = http_header(req, "Cookie"), *p, *end;
+	size_t		 nlen = strlen(name), vlen;
+
+	if (h == NULL)
+		return -1;
+	for (p = h; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		if ((end = strchr(p, ';')) == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			vlen = (size_t)(end - p) - nlen - 1;
+			if (vlen >= outsz)
+				return -1;
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+http_set_cookie(struct http_req *req, const char *name, const char *value,
+    long max_age)
+{
+	char	 buf[512];
+
+	snprintf(buf, sizeof(buf), "%s=%s; Max-Age=%ld; Path=/; Secure; "
+	    "HttpOnly; SameSite=Strict", name, max_age > 0 ? value : "",
+	    max_age > 0 ? max_age : 0);
+	http_set_header(req, "Set-Cookie", buf);
+	OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+int
+http_redirect(struct http_req *req, const char *path)
+{
+	http_set_header(req, "Location", path);
+	return http_reply(req, 303, NULL, NULL);
+}
+
+const char *
+http_header(struct http_req *req, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(req->ev),
+	    name);
+}
+
+int
+http_submit(struct http_req *req, void (*work)(void *), void (*done)(void *),
+    void *arg)
+{
+	if (pool_submit(req->ctx->pool, req->ctx->inbox, work, done, arg) == 0)
+		return 0;
+	http_error(req, 503, "busy",
+	    "The server is busy right now; please try again in a moment.");
+	return -1;
+}
+
 void
 http_practice_name(struct http_req *req, char *out, size_t outsz)
 {
@@ -499,6 +593,30 @@ http_status_code(int status)
 		if (http_statuses[i].status == status)
 			return http_statuses[i].code;
 	return "error";
+}
+
+/*
+ * Does a write come from another site? Browsers say so in Sec-Fetch-Site;
+ * older ones only in Origin. Our own pages send "Origin: null" (they are
+ * served with Referrer-Policy: no-referrer), so null is not evidence. A
+ * write with neither header (a script, a scanner app) is not a browser's
+ * cross-site request. Cookies are SameSite=Strict too; this also guards the
+ * forms that carry no cookie.
+ */
+static int
+http_cross_site(struct http_req *req)
+{
+	const char	*site = http_header(req, "Sec-Fetch-Site");
+	const char	*origin = http_header(req, "Origin");
+	const char	*host = http_header(req, "Host");
+
+	if (site != NULL)
+		return strcmp(site, "cross-site") == 0;
+	if (origin == NULL || strcmp(origin, "null") == 0)
+		return 0;
+	if (host == NULL || strncmp(origin, "https://", 8) != 0)
+		return 1;
+	return strcmp(origin + 8, host) != 0;
 }
 
 static void
@@ -534,6 +652,12 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 
 	uri = evhttp_request_get_evhttp_uri(ev);
 	req->path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (req->method == EVHTTP_REQ_CONNECT) {
+		req->api = 1;
+		http_error(req, 405, "method_not_allowed",
+		    "This server does not answer to that method.");
+		return;
+	}
 	if (req->path == NULL || req->path[0] != '/') {
 		req->api = 1;
 		http_error(req, 400, "bad_request", "The request path is malformed.");
@@ -568,9 +692,17 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	}
 	/* A route's own flag decides its error format from here on. */
 	req->api = (req->route->flags & ROUTE_API) != 0;
+	if (req->method != EVHTTP_REQ_GET && req->method != EVHTTP_REQ_HEAD &&
+	    http_cross_site(req)) {
+		http_error(req, 403, "cross_site",
+		    "Requests from other sites are not accepted.");
+		return;
+	}
 
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	if (query != NULL && evhttp_parse_query_str(query, &req->query) == -1) {
+	req->query_raw = query;
+	if (query != NULL && (input_has_nul(query) ||
+	    evhttp_parse_query_str(query, &req->query) == -1)) {
 		http_error(req, 400, "bad_query", "The query string is malformed.");
 		return;
 	}
@@ -653,6 +785,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	socklen_t		 sslen = sizeof(ss);
 	char			 host[256], *port, *p;
 	int			 on = 1, gai, port_no;
+	long long		 port_check;
 	evutil_socket_t		 fd = -1;
 
 	snprintf(host, sizeof(host), "%s", srv->conf->listen);
@@ -663,6 +796,11 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	}
 	*p = '\0';
 	port = p + 1;
+	if (util_parse_int(port, 0, 65535, &port_check) == -1) {
+		snprintf(err, HTTP_ERR_MAX, "--listen %s: the port must be a "
+		    "number from 0 to 65535", srv->conf->listen);
+		return -1;
+	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
@@ -712,6 +850,7 @@ http_loop_init(struct http_server *srv, struct http_loop *loop,
 	loop->ctx.keys = srv->keys;
 	loop->ctx.pool = srv->pool;
 	loop->ctx.conf = srv->conf;
+	loop->ctx.limits = srv->limits;
 	loop->conn_cap = srv->conf->max_connections / srv->nloops;
 	if (loop->conn_cap == 0)
 		loop->conn_cap = 1;
@@ -744,9 +883,11 @@ http_loop_init(struct http_server *srv, struct http_loop *loop,
 	evhttp_set_max_body_size(loop->http, HTTP_BODY_HARD_MAX >
 	    srv->conf->body_max ? HTTP_BODY_HARD_MAX : srv->conf->body_max);
 	evhttp_set_timeout(loop->http, (int)srv->conf->idle_timeout);
+	/* Every method reaches us, so that the 405 carries our headers. */
 	evhttp_set_allowed_methods(loop->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS |
+	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	return 0;
 }
 
@@ -797,6 +938,10 @@ http_server_new(const struct config *conf, SSL_CTX *ssl,
 	srv->pool = pool;
 	srv->fd = -1;
 	pthread_mutex_init(&srv->addr_lock, NULL);
+	if ((srv->limits = ratelimit_new()) == NULL) {
+		snprintf(err, HTTP_ERR_MAX, "out of memory");
+		goto fail;
+	}
 	SSL_CTX_set_client_hello_cb(ssl, http_client_hello, srv);
 	if ((srv->fd = http_listen(srv, err)) == -1)
 		goto fail;
@@ -894,5 +1039,6 @@ http_server_free(struct http_server *srv)
 			free(a);
 		}
 	pthread_mutex_destroy(&srv->addr_lock);
+	ratelimit_free(srv->limits);
 	free(srv);
 }

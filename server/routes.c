@@ -8,7 +8,9 @@
 
 #include <event2/http.h>
 
+#include "saferoom/booking.h"
 #include "saferoom/catalog.h"
+#include "saferoom/pages.h"
 #include "saferoom/routes.h"
 #include "saferoom/util.h"
 #include "saferoom/web.h"
@@ -19,10 +21,50 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/static/*", 0, ROUTE_PAGE | ROUTE_PUBLIC_CACHE,
 	    web_static },
 
+	/* The client's pages, without JavaScript (pages.c). */
+	{ EVHTTP_REQ_GET, "/book", 0, ROUTE_PAGE, pages_book_services },
+	{ EVHTTP_REQ_POST, "/book", 0, ROUTE_PAGE, pages_book_post },
+	{ EVHTTP_REQ_GET, "/book/therapist", 0, ROUTE_PAGE, pages_book_therapist },
+	{ EVHTTP_REQ_GET, "/book/day", 0, ROUTE_PAGE, pages_book_day },
+	{ EVHTTP_REQ_GET, "/book/time", 0, ROUTE_PAGE, pages_book_time },
+	{ EVHTTP_REQ_GET, "/book/confirm", 0, ROUTE_PAGE, pages_book_confirm },
+	{ EVHTTP_REQ_GET, "/manage", 0, ROUTE_PAGE, pages_manage_form },
+	{ EVHTTP_REQ_POST, "/manage", 0, ROUTE_PAGE, pages_manage_post },
+	{ EVHTTP_REQ_GET, "/manage/booking", 0, ROUTE_PAGE, pages_manage_booking },
+	{ EVHTTP_REQ_GET, "/manage/cancel", 0, ROUTE_PAGE,
+	    pages_manage_cancel_form },
+	{ EVHTTP_REQ_POST, "/manage/cancel", 0, ROUTE_PAGE, pages_manage_cancel },
+	{ EVHTTP_REQ_GET, "/manage/reschedule", 0, ROUTE_PAGE,
+	    pages_manage_reschedule },
+	{ EVHTTP_REQ_POST, "/manage/reschedule", 0, ROUTE_PAGE,
+	    pages_manage_reschedule_post },
+	{ EVHTTP_REQ_GET, "/manage/reschedule/confirm", 0, ROUTE_PAGE,
+	    pages_manage_reschedule_confirm },
+	{ EVHTTP_REQ_GET, "/manage/ticket", 0, ROUTE_PAGE, pages_manage_ticket },
+	{ EVHTTP_REQ_GET, "/manage/ticket.png", 0, ROUTE_PAGE,
+	    pages_manage_ticket_png },
+	{ EVHTTP_REQ_GET, "/manage/ticket.svg", 0, ROUTE_PAGE,
+	    pages_manage_ticket_svg },
+	{ EVHTTP_REQ_GET, "/manage/booking.ics", 0, ROUTE_PAGE, pages_manage_ics },
+	{ EVHTTP_REQ_POST, "/manage/forget", 0, ROUTE_PAGE, pages_manage_forget },
+
 	/* Public JSON API (API.md "Public"). */
 	{ EVHTTP_REQ_GET, "/api/v1/services", 0, ROUTE_API, catalog_services },
 	{ EVHTTP_REQ_GET, "/api/v1/therapists", 0, ROUTE_API,
 	    catalog_therapists },
+	{ EVHTTP_REQ_GET, "/api/v1/slots", 0, ROUTE_API, booking_api_slots },
+	{ EVHTTP_REQ_POST, "/api/v1/bookings", 0, ROUTE_API, booking_api_create },
+
+	/* The client, with "Authorization: Bearer TOKEN" (API.md). */
+	{ EVHTTP_REQ_GET, "/api/v1/booking", 0, ROUTE_API, booking_api_get },
+	{ EVHTTP_REQ_POST, "/api/v1/booking/cancel", 0, ROUTE_API,
+	    booking_api_cancel },
+	{ EVHTTP_REQ_POST, "/api/v1/booking/reschedule", 0, ROUTE_API,
+	    booking_api_reschedule },
+	{ EVHTTP_REQ_GET, "/api/v1/booking/ticket.svg", 0, ROUTE_API,
+	    booking_api_ticket_svg },
+	{ EVHTTP_REQ_GET, "/api/v1/booking/ticket.png", 0, ROUTE_API,
+	    booking_api_ticket_png },
 };
 
 static const struct {

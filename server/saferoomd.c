@@ -13,12 +13,14 @@
 
 #include <openssl/ssl.h>
 
+#include "saferoom/civil.h"
 #include "saferoom/config.h"
 #include "saferoom/http.h"
 #include "saferoom/kdf.h"
 #include "saferoom/keys.h"
 #include "saferoom/log.h"
 #include "saferoom/pool.h"
+#include "saferoom/settings.h"
 #include "saferoom/store.h"
 #include "saferoom/tls.h"
 
@@ -34,6 +36,7 @@ main(int argc, char *argv[])
 	char			 err[CONFIG_ERR_MAX > HTTP_ERR_MAX ?
 				    CONFIG_ERR_MAX : HTTP_ERR_MAX];
 	char			 kpath[CONFIG_PATH_MAX + 8];
+	char			 zone[SETTINGS_VALUE_MAX];
 	int			 help, rc = 1;
 
 	config_defaults(&conf);
@@ -58,7 +61,16 @@ main(int argc, char *argv[])
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}
+	/* One zone for the whole process, before any thread (civil.h). */
+	if (settings_get(&st, "timezone", zone, sizeof(zone)) == -1 ||
+	    !settings_is_timezone(zone) || civil_set_timezone(zone) == -1) {
+		fprintf(stderr, "saferoomd: the timezone setting is not usable; "
+		    "fix it with saferoomctl settings set timezone ZONE\n");
+		store_close(&st);
+		goto done;
+	}
 	store_close(&st);
+	log_info("main", "clinic time zone %s", zone);
 	if (keys_path(conf.db, kpath, sizeof(kpath)) == -1 ||
 	    (keys = keys_load_or_create(kpath, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);

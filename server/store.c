@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "saferoom/log.h"
+#include "saferoom/slots.h"
 #include "saferoom/store.h"
 #include "saferoom/util.h"
 
@@ -57,6 +58,42 @@ static const char *const store_migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+
+	/*
+	 * 2: bookings and time off. A booking holds the lookup part of the
+	 * client's token and the scrypt hash of its secret, never the token;
+	 * no creation time (DESIGN.md invariant 1: nothing finer than the
+	 * booking needs). The partial unique index is the last line of
+	 * defence against two live bookings at one start.
+	 */
+	"CREATE TABLE bookings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ref TEXT NOT NULL UNIQUE,"
+	"  lookup TEXT NOT NULL UNIQUE,"
+	"  token_hash TEXT NOT NULL,"
+	"  service_id INTEGER NOT NULL REFERENCES services(id),"
+	"  therapist_id INTEGER NOT NULL REFERENCES staff(id),"
+	"  start_utc INTEGER NOT NULL,"
+	"  end_utc INTEGER NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'booked' CHECK (status IN"
+	"    ('booked', 'checked_in', 'cancelled', 'no_show')),"
+	"  cancelled_by TEXT CHECK (cancelled_by IN ('client', 'practice')),"
+	"  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),"
+	"  paid_cents INTEGER NOT NULL DEFAULT 0 CHECK (paid_cents >= 0),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+	"  CHECK (start_utc < end_utc)"
+	");"
+	"CREATE INDEX bookings_therapist_time ON bookings(therapist_id, start_utc);"
+	"CREATE UNIQUE INDEX bookings_live_start ON bookings(therapist_id, start_utc)"
+	"  WHERE status IN ('booked', 'checked_in');"
+	"CREATE TABLE time_off ("
+	"  id INTEGER PRIMARY KEY,"
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,"
+	"  from_day INTEGER NOT NULL,"
+	"  to_day INTEGER NOT NULL,"
+	"  CHECK (from_day <= to_day)"
+	");"
+	"CREATE INDEX time_off_staff ON time_off(staff_id, to_day);",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -521,6 +558,306 @@ store_setting_put(struct store *st, const char *key, const char *value)
 		rc = 0;
 	else
 		log_warnx("store", "setting put: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_service_get(struct store *st, int64_t id, struct store_service *out)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "SELECT id, name, minutes, price_cents, "
+	    "currency FROM services WHERE id = ? AND active = 1");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_service_row(stmt, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_therapist_get(struct store *st, int64_t id, struct store_staff *out)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "SELECT id, username, display_name, role "
+	    "FROM staff WHERE id = ? AND role = 'therapist' AND disabled = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_staff_row(stmt, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static void
+store_hours_row(sqlite3_stmt *stmt, void *p)
+{
+	struct slots_hours	*h = p;
+
+	h->weekday = sqlite3_column_int(stmt, 0);
+	h->from = sqlite3_column_int(stmt, 1);
+	h->to = sqlite3_column_int(stmt, 2);
+}
+
+int
+store_hours_of(struct store *st, int64_t staff_id, struct slots_hours **out,
+    size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT weekday, start_min, end_min FROM hours "
+	    "WHERE staff_id = ? ORDER BY weekday, start_min");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	return store_collect(st, stmt, sizeof(**out), store_hours_row,
+	    (void **)out, n);
+}
+
+static void
+store_off_row(sqlite3_stmt *stmt, void *p)
+{
+	struct slots_off	*o = p;
+
+	o->from_day = (long)sqlite3_column_int64(stmt, 0);
+	o->to_day = (long)sqlite3_column_int64(stmt, 1);
+}
+
+int
+store_timeoff_of(struct store *st, int64_t staff_id, long from_day,
+    long to_day, struct slots_off **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT from_day, to_day FROM time_off "
+	    "WHERE staff_id = ? AND to_day >= ? AND from_day <= ?");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	sqlite3_bind_int64(stmt, 2, from_day);
+	sqlite3_bind_int64(stmt, 3, to_day);
+	return store_collect(st, stmt, sizeof(**out), store_off_row,
+	    (void **)out, n);
+}
+
+int
+store_timeoff_add(struct store *st, int64_t staff_id, long from_day,
+    long to_day)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	stmt = store_prepare(st, "INSERT INTO time_off (staff_id, from_day, "
+	    "to_day) VALUES (?, ?, ?)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	sqlite3_bind_int64(stmt, 2, from_day);
+	sqlite3_bind_int64(stmt, 3, to_day);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = 0;
+	else
+		log_warnx("store", "time off add: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static void
+store_busy_row(sqlite3_stmt *stmt, void *p)
+{
+	struct slots_busy	*b = p;
+
+	b->start = (time_t)sqlite3_column_int64(stmt, 0);
+	b->end = (time_t)sqlite3_column_int64(stmt, 1);
+}
+
+int
+store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
+    int64_t except, struct slots_busy **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT start_utc, end_utc FROM bookings "
+	    "WHERE therapist_id = ? AND status IN ('booked', 'checked_in') "
+	    "AND end_utc > ? AND start_utc < ? AND id != ? ORDER BY start_utc");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)to);
+	sqlite3_bind_int64(stmt, 4, except);
+	return store_collect(st, stmt, sizeof(**out), store_busy_row,
+	    (void **)out, n);
+}
+
+#define STORE_BOOKING_COLS						\
+	"b.id, b.ref, b.lookup, b.token_hash, b.service_id, "		\
+	"b.therapist_id, b.start_utc, b.end_utc, b.status, "		\
+	"coalesce(b.cancelled_by, ''), b.price_cents, b.paid_cents, "	\
+	"b.currency, s.name, t.display_name "				\
+	"FROM bookings b JOIN services s ON s.id = b.service_id "	\
+	"JOIN staff t ON t.id = b.therapist_id "
+
+static void
+store_booking_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_booking	*b = p;
+
+	b->id = sqlite3_column_int64(stmt, 0);
+	store_copy_text(b->ref, sizeof(b->ref), stmt, 1);
+	store_copy_text(b->lookup, sizeof(b->lookup), stmt, 2);
+	store_copy_text(b->token_hash, sizeof(b->token_hash), stmt, 3);
+	b->service_id = sqlite3_column_int64(stmt, 4);
+	b->therapist_id = sqlite3_column_int64(stmt, 5);
+	b->start = (time_t)sqlite3_column_int64(stmt, 6);
+	b->end = (time_t)sqlite3_column_int64(stmt, 7);
+	store_copy_text(b->status, sizeof(b->status), stmt, 8);
+	store_copy_text(b->cancelled_by, sizeof(b->cancelled_by), stmt, 9);
+	b->price_cents = sqlite3_column_int64(stmt, 10);
+	b->paid_cents = sqlite3_column_int64(stmt, 11);
+	store_copy_text(b->currency, sizeof(b->currency), stmt, 12);
+	store_copy_text(b->service_name, sizeof(b->service_name), stmt, 13);
+	store_copy_text(b->therapist_name, sizeof(b->therapist_name), stmt, 14);
+}
+
+static int
+store_booking_one(struct store *st, const char *where, int64_t id,
+    const char *text, struct store_booking *out)
+{
+	char		 sql[1024];
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	snprintf(sql, sizeof(sql), "SELECT " STORE_BOOKING_COLS "WHERE %s",
+	    where);
+	if ((stmt = store_prepare(st, sql)) == NULL)
+		return -1;
+	if (text != NULL)
+		sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_booking_row(stmt, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	else
+		log_warnx("store", "booking read: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_booking_by_id(struct store *st, int64_t id, struct store_booking *out)
+{
+	return store_booking_one(st, "b.id = ?", id, NULL, out);
+}
+
+int
+store_booking_by_lookup(struct store *st, const char *lookup,
+    struct store_booking *out)
+{
+	return store_booking_one(st, "b.lookup = ?", 0, lookup, out);
+}
+
+int
+store_booking_by_ref(struct store *st, const char *ref,
+    struct store_booking *out)
+{
+	return store_booking_one(st, "b.ref = ?", 0, ref, out);
+}
+
+int
+store_booking_insert(struct store *st, struct store_booking *b)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "INSERT INTO bookings (ref, lookup, token_hash, "
+	    "service_id, therapist_id, start_utc, end_utc, price_cents, "
+	    "currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, b->ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, b->lookup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, b->token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, b->service_id);
+	sqlite3_bind_int64(stmt, 5, b->therapist_id);
+	sqlite3_bind_int64(stmt, 6, (sqlite3_int64)b->start);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)b->end);
+	sqlite3_bind_int64(stmt, 8, b->price_cents);
+	sqlite3_bind_text(stmt, 9, b->currency, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_DONE) {
+		b->id = sqlite3_last_insert_rowid(st->db);
+		rc = 0;
+	} else if (step == SQLITE_CONSTRAINT_UNIQUE)
+		rc = 1;
+	else
+		log_warnx("store", "booking insert: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_booking_cancel(struct store *st, int64_t id, const char *by)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	stmt = store_prepare(st, "UPDATE bookings SET status = 'cancelled', "
+	    "cancelled_by = ? WHERE id = ? AND status = 'booked'");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, id);
+	if (sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? 0 : 1;
+	else
+		log_warnx("store", "booking cancel: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_booking_move(struct store *st, int64_t id, time_t start, time_t end)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "UPDATE bookings SET start_utc = ?, end_utc = ? "
+	    "WHERE id = ? AND status = 'booked'");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)start);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)end);
+	sqlite3_bind_int64(stmt, 3, id);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? 0 : 2;
+	else if (step == SQLITE_CONSTRAINT_UNIQUE)
+		rc = 1;
+	else
+		log_warnx("store", "booking move: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	return rc;
 }

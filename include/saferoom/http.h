@@ -23,13 +23,20 @@
 #define SAFEROOM_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "saferoom/store.h"
 
-#define HTTP_BODY_HARD_MAX	(1024 * 1024)	/* evhttp's own cut-off */
+/*
+ * evhttp's own cut-off. Between the configured body limit and this, we
+ * answer 413 as JSON; past it libevent 2.1 answers a bare 413 itself (it
+ * has no hook before the body is read). Kept small: it is memory per
+ * connection.
+ */
+#define HTTP_BODY_HARD_MAX	(256 * 1024)
 #define HTTP_ERR_MAX		512
 
 struct config;
@@ -39,6 +46,7 @@ struct http_server;
 struct keys;
 struct pool;
 struct pool_inbox;
+struct ratelimit;
 struct route;
 struct ssl_ctx_st;
 struct web_var;
@@ -50,6 +58,7 @@ struct http_ctx {
 	struct pool		*pool;
 	struct pool_inbox	*inbox;
 	const struct config	*conf;
+	struct ratelimit	*limits;	/* shared by all loops, locked */
 };
 
 /* One request, from its dispatch to its answer. */
@@ -60,6 +69,7 @@ struct http_req {
 	int			 method;	/* EVHTTP_REQ_* */
 	int			 api;		/* under /api/: JSON errors */
 	const char		*path;		/* as sent, without the query */
+	const char		*query_raw;	/* as sent, or NULL */
 	struct evkeyvalq	 query;		/* parsed query string */
 	const char		*body;		/* NUL-terminated copy, or NULL */
 	size_t			 body_len;
@@ -99,6 +109,45 @@ int	http_reply_page(struct http_req *req, int status, const char *title,
 	    const char *tmpl, const struct web_var *vars, size_t nvars);
 int	http_error(struct http_req *req, int status, const char *code,
 	    const char *message);
+
+/*
+ * A keyed hash of the client's address with a purpose label, for rate
+ * limits in memory. The address itself is never kept. 0 if unknown.
+ */
+uint64_t http_client_key(struct http_req *req, const char *label);
+
+/* Add a header to the answer (before one of the reply calls). */
+void	http_set_header(struct http_req *req, const char *name,
+	    const char *value);
+
+/*
+ * The value of cookie name into out. Returns 0, or -1 when there is no such
+ * cookie or it does not fit. Cookie values are never logged.
+ */
+int	http_cookie(struct http_req *req, const char *name, char *out,
+	    size_t outsz);
+
+/*
+ * Set a cookie the way every saferoom cookie is set: Secure, HttpOnly,
+ * SameSite=Strict, Path=/ (so a "__Host-" name is accepted by browsers).
+ * max_age 0 deletes it.
+ */
+void	http_set_cookie(struct http_req *req, const char *name,
+	    const char *value, long max_age);
+
+/* Answer 303 See Other to a local path. Frees req like the other answers. */
+int	http_redirect(struct http_req *req, const char *path);
+
+/* A request header, or NULL. */
+const char *http_header(struct http_req *req, const char *name);
+
+/*
+ * Run work(arg) on the pool and then done(arg) on this loop. Returns 0; or,
+ * when the queue is full, answers 503 with Retry-After itself and returns
+ * -1 (arg still belongs to the caller).
+ */
+int	http_submit(struct http_req *req, void (*work)(void *),
+	    void (*done)(void *), void *arg);
 
 /* The practice's name from settings, for pages. */
 void	http_practice_name(struct http_req *req, char *out, size_t outsz);

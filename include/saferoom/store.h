@@ -16,6 +16,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "saferoom/kdf.h"
 
 #define STORE_ERR_MAX		512
 #define STORE_BUSY_MS		5000
@@ -23,6 +26,9 @@
 #define STORE_USERNAME_MAX	32
 
 struct sqlite3;
+struct slots_busy;
+struct slots_hours;
+struct slots_off;
 
 struct store {
 	struct sqlite3	*db;
@@ -107,6 +113,71 @@ long long store_staff_count(struct store *);
  */
 int	store_hours_add(struct store *, int64_t staff_id, int weekday,
 	    int from, int to);
+
+/* An active service by id. 0 found, 1 not found, -1 error. */
+int	store_service_get(struct store *, int64_t id, struct store_service *);
+
+/* An active therapist by id. 0 found, 1 not found, -1 error. */
+int	store_therapist_get(struct store *, int64_t id, struct store_staff *);
+
+/* A therapist's weekly hours; *out freed by the caller. 0 or -1. */
+int	store_hours_of(struct store *, int64_t staff_id,
+	    struct slots_hours **out, size_t *n);
+
+/* Time off touching days [from_day, to_day]; *out freed by the caller. */
+int	store_timeoff_of(struct store *, int64_t staff_id, long from_day,
+	    long to_day, struct slots_off **out, size_t *n);
+int	store_timeoff_add(struct store *, int64_t staff_id, long from_day,
+	    long to_day);
+
+/*
+ * Live bookings (booked, checked in) of a therapist touching [from, to),
+ * leaving out booking except (0: none). *out freed by the caller.
+ */
+int	store_busy_of(struct store *, int64_t staff_id, time_t from, time_t to,
+	    int64_t except, struct slots_busy **out, size_t *n);
+
+#define STORE_REF_MAX		16
+#define STORE_STATUS_MAX	16
+
+/* A booking with its service's and therapist's names. */
+struct store_booking {
+	int64_t		 id;
+	char		 ref[STORE_REF_MAX];
+	char		 lookup[STORE_REF_MAX];
+	char		 token_hash[KDF_HASH_MAX];
+	int64_t		 service_id, therapist_id;
+	time_t		 start, end;
+	char		 status[STORE_STATUS_MAX];	/* booked, checked_in, ... */
+	char		 cancelled_by[STORE_STATUS_MAX]; /* "", client, practice */
+	int64_t		 price_cents, paid_cents;
+	char		 currency[4];
+	char		 service_name[STORE_NAME_MAX + 1];
+	char		 therapist_name[STORE_NAME_MAX + 1];
+};
+
+/* Find a booking. 0 found, 1 not found, -1 error. */
+int	store_booking_by_id(struct store *, int64_t, struct store_booking *);
+int	store_booking_by_lookup(struct store *, const char *lookup,
+	    struct store_booking *);
+int	store_booking_by_ref(struct store *, const char *ref,
+	    struct store_booking *);
+
+/*
+ * Insert b (ref, lookup, token_hash, service, therapist, times, price,
+ * currency); sets b->id. The caller checked for overlaps in the same
+ * transaction. 0, 1 if a unique key (ref, lookup, live start) is taken, -1.
+ */
+int	store_booking_insert(struct store *, struct store_booking *b);
+
+/* Cancel a booked booking. 0 done, 1 it was not 'booked', -1 error. */
+int	store_booking_cancel(struct store *, int64_t id, const char *by);
+
+/*
+ * Move a booked booking. 0 done, 1 the start is taken (unique index),
+ * 2 it was not 'booked', -1 error.
+ */
+int	store_booking_move(struct store *, int64_t id, time_t start, time_t end);
 
 /* Settings as text; see settings.h for the keys and their checks. */
 int	store_setting_get(struct store *, const char *key, char *out,
