@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "saferoom/base32.h"
+#include "saferoom/civil.h"
 #include "saferoom/kdf.h"
 #include "saferoom/log.h"
 #include "saferoom/settings.h"
@@ -52,6 +53,9 @@ struct ctl_cmd {
 static int	ctl_staff_add(struct store *, int, char **);
 static int	ctl_service_add(struct store *, int, char **);
 static int	ctl_hours_add(struct store *, int, char **);
+static int	ctl_timeoff_add(struct store *, int, char **);
+static int	ctl_find_therapist(struct store *, const char *,
+		    struct store_staff *);
 static int	ctl_settings_set(struct store *, int, char **);
 static int	ctl_settings_get(struct store *, int, char **);
 static int	ctl_settings_list(struct store *, int, char **);
@@ -65,6 +69,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "service add --name TEXT --minutes N --price-cents N --currency CUR" },
 	{ "hours", "add", ctl_hours_add,
 	    "hours add --therapist NAME --weekday 1-7 --from HH:MM --to HH:MM" },
+	{ "timeoff", "add", ctl_timeoff_add,
+	    "timeoff add --therapist NAME --from YYYY-MM-DD [--to YYYY-MM-DD]" },
 	{ "settings", "set", ctl_settings_set, "settings set KEY VALUE" },
 	{ "settings", "get", ctl_settings_get, "settings get KEY" },
 	{ "settings", "list", ctl_settings_list, "settings list" },
@@ -309,17 +315,10 @@ ctl_insert_hours(struct store *st, const char *therapist, int weekday,
     int from, int to)
 {
 	struct store_staff	 t;
+	int			 rc;
 
-	switch (store_staff_find(st, therapist, &t)) {
-	case 0:
-		break;
-	case 1:
-		return ctl_bad("there is no staff member '%.64s'", therapist);
-	default:
-		return ctl_fail(st, "cannot read staff");
-	}
-	if (t.role != ROLE_THERAPIST)
-		return ctl_bad("'%s' is not a therapist", t.username);
+	if ((rc = ctl_find_therapist(st, therapist, &t)) != 0)
+		return rc;
 	switch (store_hours_add(st, t.id, weekday, from, to)) {
 	case 0:
 		return CTL_EXIT_OK;
@@ -367,6 +366,60 @@ ctl_hours_add(struct store *st, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* The therapist named username, or the usage status after saying why. */
+static int
+ctl_find_therapist(struct store *st, const char *username,
+    struct store_staff *t)
+{
+	switch (store_staff_find(st, username, t)) {
+	case 0:
+		break;
+	case 1:
+		return ctl_bad("there is no staff member '%.64s'", username);
+	default:
+		return ctl_fail(st, "cannot read staff");
+	}
+	if (t->role != ROLE_THERAPIST)
+		return ctl_bad("'%s' is not a therapist", t->username);
+	return 0;
+}
+
+static int
+ctl_timeoff_add(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt		 opts[] = {
+		{ "therapist", 0, 1, NULL },
+		{ "from", 0, 1, NULL },
+		{ "to", 0, 0, NULL },
+	};
+	struct store_staff	 t;
+	long			 from, to;
+	int			 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if (civil_parse_date(opts[1].value, &from) == -1 ||
+	    (opts[2].value != NULL && civil_parse_date(opts[2].value, &to) == -1))
+		return ctl_bad("--from and --to must be dates as YYYY-MM-DD");
+	if (opts[2].value == NULL)
+		to = from;
+	if (from > to)
+		return ctl_bad("--from must not be after --to");
+	if (store_begin(st) == -1)
+		return ctl_fail(st, "cannot write");
+	if ((rc = ctl_find_therapist(st, opts[0].value, &t)) != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	if (store_timeoff_add(st, t.id, from, to) == -1)
+		return ctl_fail(st, "cannot add the time off");
+	if (store_commit(st) == -1)
+		return ctl_fail(st, "cannot commit");
+	printf("therapist: %s\nfrom: %s\nto: %s\n", t.username, opts[1].value,
+	    opts[2].value != NULL ? opts[2].value : opts[1].value);
+	return CTL_EXIT_OK;
+}
+
 static int
 ctl_settings_set(struct store *st, int argc, char **argv)
 {
@@ -379,6 +432,9 @@ ctl_settings_set(struct store *st, int argc, char **argv)
 	if (store_setting_put(st, argv[0], argv[1]) == -1)
 		return ctl_fail(st, "cannot write the setting");
 	printf("%s: %s\n", argv[0], argv[1]);
+	if (strcmp(argv[0], "timezone") == 0)
+		fprintf(stderr, "saferoomctl: a running saferoomd uses the new "
+		    "time zone after its next start\n");
 	return CTL_EXIT_OK;
 }
 
