@@ -68,6 +68,16 @@ booking_fail(struct http_req *req, enum booking_status s)
 	    booking_errors[s].message);
 }
 
+int
+booking_fail_rate(struct http_req *req, unsigned wait)
+{
+	char	 secs[16];
+
+	snprintf(secs, sizeof(secs), "%u", wait > 0 ? wait : 1);
+	http_set_header(req, "Retry-After", secs);
+	return booking_fail(req, BK_RATE);
+}
+
 int64_t
 booking_due(const struct store_booking *b)
 {
@@ -141,7 +151,8 @@ booking_cal_load(struct http_ctx *ctx, int64_t therapist, long day, int ndays,
 
 int
 booking_slots(struct http_ctx *ctx, const struct store_service *s,
-    int64_t therapist, long day, int ndays, struct slots_list *out)
+    int64_t therapist, int64_t except, long day, int ndays,
+    struct slots_list *out)
 {
 	struct slots_rules	 r;
 	struct store_staff	*t = NULL, one;
@@ -159,7 +170,7 @@ booking_slots(struct http_ctx *ctx, const struct store_service *s,
 	} else if (store_therapists(&ctx->store, &t, &nt) == -1)
 		return -1;
 	for (i = 0; i < nt; i++) {
-		if (booking_cal_load(ctx, t[i].id, day, ndays, 0, &c) == -1)
+		if (booking_cal_load(ctx, t[i].id, day, ndays, except, &c) == -1)
 			goto done;
 		rc = slots_compute(&r, day, ndays, t[i].id, c.hours, c.nhours,
 		    c.off, c.noff, c.busy, c.nbusy, out);
@@ -375,7 +386,7 @@ booking_create(struct http_req *req, int64_t service, int64_t therapist,
 	struct store_staff	*t = NULL, one;
 	enum booking_status	 s;
 	size_t			 nt, i;
-	unsigned		 limit;
+	unsigned		 limit, wait;
 
 	if ((nb = calloc(1, sizeof(*nb))) == NULL)
 		return booking_fail(req, BK_INTERNAL);
@@ -422,10 +433,10 @@ booking_create(struct http_req *req, int64_t service, int64_t therapist,
 	if (s != BK_OK)
 		goto fail;
 	limit = (unsigned)settings_get_int(&ctx->store, "booking_rate_per_hour");
-	if (ratelimit_hit(ctx->limits, http_client_key(req, "booking-rate"),
-	    limit, 3600, time(NULL)) != 0) {
-		s = BK_RATE;
-		goto fail;
+	if ((wait = ratelimit_hit(ctx->limits, http_client_key(req,
+	    "booking-rate"), limit, 3600, time(NULL))) != 0) {
+		booking_new_free(nb);
+		return booking_fail_rate(req, wait);
 	}
 	if (token_new(&nb->tok) == -1) {
 		s = BK_INTERNAL;
@@ -494,6 +505,7 @@ booking_authorize(struct http_req *req, const char *code, booking_next_fn next,
 	struct booking_auth	*a;
 	struct store_booking	 b;
 	const char		*dummy;
+	unsigned		 wait;
 	int			 found;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -502,10 +514,10 @@ booking_authorize(struct http_req *req, const char *code, booking_next_fn next,
 	a->next = next;
 	a->arg = arg;
 	a->key = http_client_key(req, "token-fail");
-	if (ratelimit_check(ctx->limits, a->key, BOOKING_TOKEN_FAILS,
-	    BOOKING_TOKEN_WINDOW, time(NULL)) != 0) {
+	if ((wait = ratelimit_check(ctx->limits, a->key, BOOKING_TOKEN_FAILS,
+	    BOOKING_TOKEN_WINDOW, time(NULL))) != 0) {
 		booking_auth_free(a);
-		return booking_fail(req, BK_RATE);
+		return booking_fail_rate(req, wait);
 	}
 	if (code == NULL || token_parse(code, &a->tok) == -1) {
 		(void)ratelimit_hit(ctx->limits, a->key, BOOKING_TOKEN_FAILS,
@@ -661,7 +673,7 @@ booking_api_slots(struct http_req *req)
 			return;
 		}
 	}
-	if (booking_slots(req->ctx, &s, v[1].present ? v[1].num : 0, v[2].num,
+	if (booking_slots(req->ctx, &s, v[1].present ? v[1].num : 0, 0, v[2].num,
 	    v[3].present ? (int)v[3].num : BOOKING_DAYS_DEFAULT, &l) == -1) {
 		booking_fail(req, BK_INTERNAL);
 		return;

@@ -161,7 +161,26 @@ civil_parse_rfc3339(const char *s, time_t *out)
 	size_t	 len;
 	long	 days;
 
-	if (s == NULL || (len = strlen(s)) < 20 || len > 25)
+	char	 buf[26];
+	size_t	 frac;
+
+	/*
+	 * Fractions of a second are accepted only when they are zero (what
+	 * JavaScript's toISOString() writes): sessions start on whole minutes.
+	 */
+	if (s == NULL || (len = strlen(s)) < 20 || len > 40)
+		return -1;
+	if (len > 20 && s[19] == '.') {
+		for (frac = 20; s[frac] == '0'; frac++)
+			;
+		if (frac == 20 || frac - 20 > 9 || len - frac > 6)
+			return -1;
+		memcpy(buf, s, 19);
+		memcpy(buf + 19, s + frac, len - frac + 1);
+		s = buf;
+		len = strlen(s);
+	}
+	if (len > 25)
 		return -1;
 	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':' ||

@@ -469,7 +469,8 @@ http_error(struct http_req *req, int status, const char *code,
 		log_warnx("http", "%s: %d %s",
 		    req->route != NULL ? req->route->path : "(no route)",
 		    status, code);
-	if (status == 503 || status == 429)
+	if ((status == 503 || status == 429) && evhttp_find_header(
+	    evhttp_request_get_output_headers(req->ev), "Retry-After") == NULL)
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev),
 		    "Retry-After", HTTP_RETRY_AFTER);
 	if (req->api) {
@@ -497,7 +498,7 @@ http_client_key(struct http_req *req, const char *label)
 	struct evhttp_connection	*evcon;
 	char				*addr = NULL;
 	ev_uint16_t			 port;
-	uint8_t				 mac[32];
+	uint8_t				 mac[32], v6[16];
 	uint64_t			 key;
 
 	if ((evcon = evhttp_request_get_connection(req->ev)) == NULL)
@@ -505,7 +506,12 @@ http_client_key(struct http_req *req, const char *label)
 	evhttp_connection_get_peer(evcon, &addr, &port);
 	if (addr == NULL)
 		return 0;
-	keys_mac(req->ctx->keys, label, addr, strlen(addr), mac);
+	/* One IPv6 client holds a whole /64: count it as one address. */
+	if (inet_pton(AF_INET6, addr, v6) == 1) {
+		memset(v6 + 8, 0, 8);
+		keys_mac(req->ctx->keys, label, v6, sizeof(v6), mac);
+	} else
+		keys_mac(req->ctx->keys, label, addr, strlen(addr), mac);
 	memcpy(&key, mac, sizeof(key));
 	return key;
 }

@@ -40,7 +40,7 @@ input_set_text(const struct input_field *f, const char *s,
 		memcpy(v->text, s, len + 1);
 		break;
 	case INPUT_SECRET:
-		if (len == 0 || len > INPUT_TEXT_MAX)
+		if (len == 0 || len > (size_t)f->max || len > INPUT_TEXT_MAX)
 			goto bad;
 		memcpy(v->text, s, len + 1);
 		break;

@@ -283,8 +283,8 @@ done:
  */
 static int
 pages_day_rows(struct http_req *req, const struct store_service *s,
-    int64_t therapist, long from, const char *base, struct evbuffer *rows,
-    int *count)
+    int64_t therapist, int64_t except, long from, const char *base,
+    struct evbuffer *rows, int *count)
 {
 	struct slots_list	 l;
 	char			 href[PAGES_HREF_MAX], label[64], note[32];
@@ -294,7 +294,8 @@ pages_day_rows(struct http_req *req, const struct store_service *s,
 	int			 minute, n;
 
 	*count = 0;
-	if (booking_slots(req->ctx, s, therapist, from, PAGES_DAYS, &l) == -1)
+	if (booking_slots(req->ctx, s, therapist, except, from, PAGES_DAYS,
+	    &l) == -1)
 		return -1;
 	for (i = 0; i < l.n; i = j) {
 		civil_utc_to_local(l.v[i].start, &day, &minute);
@@ -305,7 +306,9 @@ pages_day_rows(struct http_req *req, const struct store_service *s,
 			civil_utc_to_local(l.v[j].start, &d2, &m2);
 			if (d2 != day)
 				break;
-			n++;
+			/* With "any", a time free with two therapists is one time. */
+			if (j == i || l.v[j].start != l.v[j - 1].start)
+				n++;
 		}
 		civil_format_date(day, date);
 		pages_day_label(day, label, sizeof(label));
@@ -357,7 +360,8 @@ pages_book_day(struct http_req *req)
 	snprintf(base, sizeof(base), "/book/time?service=%lld&therapist=%s",
 	    (long long)s.id, tt);
 	if ((rows = evbuffer_new()) == NULL ||
-	    pages_day_rows(req, &s, therapist, from, base, rows, &count) == -1) {
+	    pages_day_rows(req, &s, therapist, 0, from, base, rows,
+	    &count) == -1) {
 		if (rows != NULL)
 			evbuffer_free(rows);
 		booking_fail(req, BK_INTERNAL);
@@ -389,8 +393,8 @@ pages_book_day(struct http_req *req)
  */
 static int
 pages_time_rows(struct http_req *req, const struct store_service *s,
-    int64_t therapist, long day, const char *prefix, struct evbuffer *rows,
-    int *count)
+    int64_t therapist, int64_t except, long day, const char *prefix,
+    struct evbuffer *rows, int *count)
 {
 	struct slots_list	 l;
 	struct store_staff	 t;
@@ -400,7 +404,7 @@ pages_time_rows(struct http_req *req, const struct store_service *s,
 	int			 rc = 0;
 
 	*count = 0;
-	if (booking_slots(req->ctx, s, therapist, day, 1, &l) == -1)
+	if (booking_slots(req->ctx, s, therapist, except, day, 1, &l) == -1)
 		return -1;
 	for (i = 0; i < l.n && rc == 0; i++) {
 		/* With "any", offer each time once, with its first therapist. */
@@ -449,7 +453,7 @@ pages_book_time(struct http_req *req)
 	snprintf(prefix, sizeof(prefix), "/book/confirm?service=%lld",
 	    (long long)s.id);
 	if ((rows = evbuffer_new()) == NULL ||
-	    pages_time_rows(req, &s, therapist, v[1].num, prefix, rows,
+	    pages_time_rows(req, &s, therapist, 0, v[1].num, prefix, rows,
 	    &count) == -1) {
 		if (rows != NULL)
 			evbuffer_free(rows);
@@ -650,6 +654,14 @@ static void
 pages_book_created(struct http_req *req, enum booking_status s,
     const struct store_booking *b, const char *code)
 {
+	if (s == BK_TAKEN) {
+		/* A reload of the done page posts again: say what happened. */
+		http_error(req, 409, "slot_taken", "That time is no longer free; "
+		    "please choose another. If you reloaded the page after "
+		    "booking, your booking was made and its code was shown on "
+		    "the page before.");
+		return;
+	}
 	if (s != BK_OK) {
 		booking_fail(req, s);
 		return;
@@ -708,15 +720,32 @@ pages_manage_post(struct http_req *req)
 	input_wipe(v, 1);
 }
 
+/* What a redirect after a change says on the booking page. */
+static const struct {
+	const char	*done;
+	const char	*notice;
+} pages_notices[] = {
+	{ "cancelled", "Your booking is cancelled. The time is free for "
+	    "someone else now." },
+	{ "moved", "Your booking is moved to the new time. Your ticket has "
+	    "changed: use the new one below." },
+};
+
 void
 pages_manage_booking(struct http_req *req)
 {
 	struct store_booking	 b;
+	const char		*done, *notice = NULL;
+	size_t			 i;
 
 	if (pages_cookie_booking(req, &b) == -1)
 		return;
+	if ((done = evhttp_find_header(&req->query, "done")) != NULL)
+		for (i = 0; i < NELEM(pages_notices); i++)
+			if (strcmp(done, pages_notices[i].done) == 0)
+				notice = pages_notices[i].notice;
 	pages_booking_page(req, 200, "Your booking", "manage_booking", &b, NULL,
-	    NULL);
+	    notice);
 }
 
 void
@@ -742,9 +771,8 @@ pages_manage_cancel(struct http_req *req)
 		booking_fail(req, s);
 		return;
 	}
-	pages_booking_page(req, 200, "Booking cancelled", "manage_booking", &b,
-	    NULL, "Your booking is cancelled. The time is free for someone "
-	    "else now.");
+	/* Redirect, so that reloading the page sends nothing again. */
+	http_redirect(req, "/manage/booking?done=cancelled");
 }
 
 void
@@ -774,11 +802,11 @@ pages_manage_reschedule(struct http_req *req)
 	}
 	from = v[1].present && v[1].num > today ? v[1].num : today;
 	if (v[0].present) {
-		rc = pages_time_rows(req, &s, b.therapist_id, v[0].num,
+		rc = pages_time_rows(req, &s, b.therapist_id, b.id, v[0].num,
 		    "/manage/reschedule/confirm?x=1", rows, &count);
 		pages_day_label(v[0].num, label, sizeof(label));
 	} else
-		rc = pages_day_rows(req, &s, b.therapist_id, from,
+		rc = pages_day_rows(req, &s, b.therapist_id, b.id, from,
 		    "/manage/reschedule?x=1", rows, &count);
 	if (rc == -1) {
 		evbuffer_free(rows);
@@ -799,6 +827,7 @@ pages_manage_reschedule(struct http_req *req)
 			{ "later", v[0].present ? "/manage/reschedule" : later },
 			{ "later_label", v[0].present ? "Choose another day" :
 			    "Later dates" },
+			{ "list_class", v[0].present ? "choices times" : "choices" },
 		};
 
 		http_reply_page(req, 200, "Move your booking", "manage_reschedule",
@@ -857,9 +886,7 @@ pages_manage_reschedule_post(struct http_req *req)
 		booking_fail(req, s);
 		return;
 	}
-	pages_booking_page(req, 200, "Booking moved", "manage_booking", &b, NULL,
-	    "Your booking is moved to the new time. Your ticket has changed: "
-	    "use the new one below.");
+	http_redirect(req, "/manage/booking?done=moved");
 }
 
 void

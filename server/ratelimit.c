@@ -20,6 +20,7 @@ struct rl_entry {
 struct ratelimit {
 	pthread_mutex_t	 lock;
 	unsigned	 n;
+	time_t		 swept;		/* last sweep of the whole table */
 	struct rl_entry	*bucket[RATELIMIT_BUCKETS];
 };
 
@@ -72,6 +73,27 @@ rl_sweep(struct ratelimit *rl, size_t only, int all, time_t now)
 		}
 }
 
+/*
+ * With the lock held and the table full of live windows: drop the window
+ * of this bucket that ends first, so a flood of new keys costs bucket-sized
+ * work and displaces the oldest counters rather than passing unlimited.
+ */
+static void
+rl_evict_oldest(struct ratelimit *rl, size_t b)
+{
+	struct rl_entry	**pp, **oldest = NULL, *e;
+
+	for (pp = &rl->bucket[b]; (e = *pp) != NULL; pp = &e->next)
+		if (oldest == NULL || e->until < (*oldest)->until)
+			oldest = pp;
+	if (oldest != NULL) {
+		e = *oldest;
+		*oldest = e->next;
+		free(e);
+		rl->n--;
+	}
+}
+
 /* With the lock held: the entry of key in a live window, made if need be. */
 static struct rl_entry *
 rl_find(struct ratelimit *rl, uint64_t key, unsigned window, time_t now,
@@ -86,10 +108,15 @@ rl_find(struct ratelimit *rl, uint64_t key, unsigned window, time_t now,
 			return e;
 	if (!make)
 		return NULL;
-	if (rl->n >= RATELIMIT_ENTRIES_MAX)
+	if (rl->n >= RATELIMIT_ENTRIES_MAX && rl->swept != now) {
+		/* At most one whole sweep a second: it holds the lock. */
 		rl_sweep(rl, 0, 1, now);
+		rl->swept = now;
+	}
+	if (rl->n >= RATELIMIT_ENTRIES_MAX)
+		rl_evict_oldest(rl, b);
 	if (rl->n >= RATELIMIT_ENTRIES_MAX || (e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;	/* full of live windows: fail open, not closed */
+		return NULL;	/* no room at all: fail open, not closed */
 	e->key = key;
 	e->until = now + window;
 	e->next = rl->bucket[b];

@@ -50,12 +50,18 @@ enum booking_status {
 /* Answer req with the status, code and sentence of s; returns -1. */
 int	booking_fail(struct http_req *, enum booking_status s);
 
+/* Answer 429 with a truthful Retry-After of wait seconds; returns -1. */
+int	booking_fail_rate(struct http_req *, unsigned wait);
+
 /*
  * Free slots of service on days [day, day + ndays) for therapist, or for
- * every therapist when therapist is 0, sorted. 0, or -1 (store or memory).
+ * every therapist when therapist is 0, sorted; booking except (0: none) is
+ * left out of the busy times, so a booking being moved does not block the
+ * times that overlap it. 0, or -1 (store or memory).
  */
 int	booking_slots(struct http_ctx *, const struct store_service *,
-	    int64_t therapist, long day, int ndays, struct slots_list *out);
+	    int64_t therapist, int64_t except, long day, int ndays,
+	    struct slots_list *out);
 
 /*
  * Start booking service with therapist (0: any free one) at start. Checks

@@ -43,8 +43,9 @@ int	civil_local_to_utc(long day, int minute, time_t *out);
 void	civil_utc_to_local(time_t t, long *day, int *minute);
 
 /*
- * Parse an RFC 3339 date-time with seconds and a "Z" or "+HH:MM" offset
- * (fractions of a second refused: slots are whole minutes). 0 or -1.
+ * Parse an RFC 3339 date-time with seconds and a "Z" or "+HH:MM" offset.
+ * A fraction of a second is accepted only when it is zero (".000", as
+ * JavaScript writes): sessions start on whole minutes. 0 or -1.
  */
 int	civil_parse_rfc3339(const char *s, time_t *out);
 

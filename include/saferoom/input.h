@@ -21,9 +21,9 @@
 enum input_kind {
 	INPUT_INT,	/* whole number in [min, max]; JSON number or digits */
 	INPUT_TEXT,	/* clean UTF-8 text, length in [min, max] bytes */
-	INPUT_DATE,	/* "YYYY-MM-DD", as days since 1970-01-01 */
-	INPUT_TIME,	/* RFC 3339 with offset, as Unix seconds */
-	INPUT_SECRET,	/* text typed by a person; kept raw, wiped after use */
+	INPUT_DATE,	/* "YYYY-MM-DD", as days since 1970-01-01; no bounds */
+	INPUT_TIME,	/* RFC 3339 with offset, as Unix seconds; no bounds */
+	INPUT_SECRET,	/* typed by a person, 1 to max bytes; kept raw, wiped after use */
 };
 
 struct input_field {
@@ -42,8 +42,7 @@ struct input_value {
 
 /*
  * Parse into vals[0..n) by fields[0..n). Each returns 0, or -1 with err
- * holding a sentence for the client naming the field (never its value) and
- * errfield the field's name (or NULL for a malformed whole).
+ * holding a sentence for the client naming the field (never its value).
  */
 int	input_json(const char *body, size_t len, const struct input_field *fields,
 	    size_t n, struct input_value *vals, char err[INPUT_ERR_MAX]);

@@ -11,7 +11,12 @@
 #include <stdint.h>
 #include <time.h>
 
-#define RATELIMIT_ENTRIES_MAX	65536	/* then the oldest windows are dropped */
+/*
+ * Past this many live windows, a new key displaces the window of its hash
+ * bucket that ends first; only when its bucket is empty too does it pass
+ * unlimited (fail open).
+ */
+#define RATELIMIT_ENTRIES_MAX	65536
 
 struct ratelimit;
 

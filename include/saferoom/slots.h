@@ -6,6 +6,9 @@
  * never offered, one that happens twice is offered once, and a session's
  * end is its start plus its real length.
  *
+ * A range whose closing wall time does not exist that day (it falls in the
+ * hour skipped by DST) offers nothing that day.
+ *
  * A slot starts at a range's opening plus a whole number of intervals, ends
  * no later than the range's closing, keeps the buffer clear of every other
  * booking of the same therapist, is not on a day off, and lies in

@@ -196,9 +196,14 @@ test_parse_rfc3339(void)
 
 	TIME_BAD("2026-03-29T10:00:00");		/* no offset */
 	TIME_BAD("2026-03-29T10:00Z");			/* no seconds */
-	TIME_BAD("2026-03-29T10:00:00.5Z");		/* fraction */
-	TIME_BAD("2026-03-29T10:00:00.000Z");
-	TIME_BAD("2026-03-29T10:00:00.000+02:00");
+	TIME_BAD("2026-03-29T10:00:00.5Z");		/* a real fraction */
+	TIME_BAD("2026-03-29T10:00:00.0001Z");
+	TIME_BAD("2026-03-29T10:00:00.Z");		/* empty fraction */
+	TIME_BAD("2026-03-29T10:00:00.0000000000Z");	/* 10 digits */
+	/* Zero fractions, as JavaScript's toISOString() writes, are whole seconds. */
+	TIME_OK("2026-03-29T10:00:00.000Z", 1774778400);
+	TIME_OK("2026-03-29T12:00:00.000+02:00", 1774778400);
+	TIME_OK("2026-03-29T10:00:00.0Z", 1774778400);
 	TIME_BAD("2026-03-29T25:00:00Z");
 	TIME_BAD("2026-03-29T24:00:00Z");
 	TIME_BAD("2026-03-29T10:60:00Z");

@@ -3,16 +3,11 @@
  * table parsed from a JSON body, a query string and a form body; types,
  * bounds, required fields, duplicates, embedded NULs, percent and '+'
  * decoding, error messages that name the field but never echo the value,
- * and input_wipe.
+ * input_has_nul and input_wipe.
  */
-#include <sys/queue.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "saferoom/input.h"
 
@@ -318,6 +313,21 @@ test_form(void)
 }
 
 static void
+test_has_nul(void)
+{
+	CHECK_INT(input_has_nul("a%00b"), 1);
+	CHECK_INT(input_has_nul("%00"), 1);
+	CHECK_INT(input_has_nul("id=1&pass=x%000"), 1);
+	CHECK_INT(input_has_nul("a%%00"), 1);
+	CHECK_INT(input_has_nul(""), 0);
+	CHECK_INT(input_has_nul("a=b&c=d"), 0);
+	CHECK_INT(input_has_nul("a%2500"), 0);		/* the text "%00" */
+	CHECK_INT(input_has_nul("a%0"), 0);
+	CHECK_INT(input_has_nul("a%"), 0);
+	CHECK_INT(input_has_nul("a%01b%20c"), 0);
+}
+
+static void
 test_wipe(void)
 {
 	struct input_value	 v[3];
@@ -356,6 +366,7 @@ main(void)
 	test_json_refused();
 	test_query();
 	test_form();
+	test_has_nul();
 	test_wipe();
 	return check_done();
 }
