@@ -95,7 +95,9 @@ export function ctl(db, ...args) {
     timeout: opts.timeout ?? 120000,
     env: { ...process.env, ...(opts.env || {}) },
   });
-  if (r.error) throw r.error;
+  // EPIPE only means the program exited (on bad input) before reading its
+  // standard input; its status and output are still what count.
+  if (r.error && r.error.code !== 'EPIPE') throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ...parseKv(r.stdout) };
 }
 
