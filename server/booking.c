@@ -574,7 +574,7 @@ booking_cancel(struct http_ctx *ctx, struct store_booking *b)
 		return s;
 	if (store_begin(&ctx->store) == -1)
 		return BK_INTERNAL;
-	if ((rc = store_booking_cancel(&ctx->store, b->id, "client")) != 0) {
+	if ((rc = store_booking_cancel(&ctx->store, b->id, "client", NULL)) != 0) {
 		store_rollback(&ctx->store);
 		return rc == 1 ? BK_NOT_ACTIVE : BK_INTERNAL;
 	}

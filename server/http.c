@@ -43,6 +43,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
+#include "saferoom/auth.h"
 #include "saferoom/config.h"
 #include "saferoom/http.h"
 #include "saferoom/input.h"
@@ -370,7 +371,12 @@ static void
 http_req_free(struct http_req *req)
 {
 	evhttp_clear_headers(&req->query);
+	if (req->body != NULL)
+		OPENSSL_cleanse((char *)req->body, req->body_len);
 	free((char *)req->body);
+	if (req->session != NULL)
+		OPENSSL_cleanse(req->session, sizeof(*req->session));
+	free(req->session);
 	free(req);
 }
 
@@ -731,6 +737,8 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		req->body = body;
 		req->body_len = len;
 	}
+	if (req->route->roles != 0 && auth_check(req, req->route->roles) == -1)
+		return;
 	req->route->handler(req);
 }
 

@@ -12,8 +12,15 @@
 #include "saferoom/catalog.h"
 #include "saferoom/pages.h"
 #include "saferoom/routes.h"
+#include "saferoom/staff.h"
+#include "saferoom/store.h"
 #include "saferoom/util.h"
 #include "saferoom/web.h"
+
+/* Who may call a staff route. */
+#define STAFF_ALL	(ROLE_ADMIN | ROLE_THERAPIST | ROLE_DESK)
+#define FRONT		(ROLE_ADMIN | ROLE_DESK)	/* the front desk's work */
+#define CALENDAR_OWNERS	(ROLE_ADMIN | ROLE_THERAPIST)	/* hours, time off */
 
 static const struct route routes[] = {
 	/* Public pages and assets. */
@@ -65,6 +72,36 @@ static const struct route routes[] = {
 	    booking_api_ticket_svg },
 	{ EVHTTP_REQ_GET, "/api/v1/booking/ticket.png", 0, ROUTE_API,
 	    booking_api_ticket_png },
+
+	/* Staff (API.md "Staff"): the roles column is the permission table. */
+	{ EVHTTP_REQ_POST, "/api/v1/staff/login", 0, ROUTE_API, staff_api_login },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/logout", STAFF_ALL, ROUTE_API,
+	    staff_api_logout },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/me", STAFF_ALL, ROUTE_API, staff_api_me },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/calendar", STAFF_ALL, ROUTE_API,
+	    staff_api_calendar },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/checkin", FRONT, ROUTE_API,
+	    staff_api_checkin },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/noshow", FRONT, ROUTE_API,
+	    staff_api_noshow },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/cancel", STAFF_ALL, ROUTE_API,
+	    staff_api_cancel },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/hours", CALENDAR_OWNERS, ROUTE_API,
+	    staff_api_hours },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/hours", CALENDAR_OWNERS, ROUTE_API,
+	    staff_api_hours_add },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/hours/delete", CALENDAR_OWNERS,
+	    ROUTE_API, staff_api_hours_delete },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/timeoff", CALENDAR_OWNERS, ROUTE_API,
+	    staff_api_timeoff },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/timeoff", CALENDAR_OWNERS, ROUTE_API,
+	    staff_api_timeoff_add },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/timeoff/delete", CALENDAR_OWNERS,
+	    ROUTE_API, staff_api_timeoff_delete },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/password", STAFF_ALL, ROUTE_API,
+	    staff_api_password },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/audit", ROLE_ADMIN, ROUTE_API,
+	    staff_api_audit },
 };
 
 static const struct {

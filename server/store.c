@@ -94,6 +94,33 @@ static const char *const store_migrations[] = {
 	"  CHECK (from_day <= to_day)"
 	");"
 	"CREATE INDEX time_off_staff ON time_off(staff_id, to_day);",
+
+	/*
+	 * 3: staff sessions, the audit log, the practice's cancel reason and
+	 * the therapist's calendar feed. Sessions and feeds keep only the
+	 * SHA-256 of their 256-bit random ids, so a copy of the database
+	 * opens none. The audit log names staff and booking references, never
+	 * a client secret.
+	 */
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL"
+	");"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  staff_id INTEGER REFERENCES staff(id),"
+	"  action TEXT NOT NULL,"
+	"  booking_ref TEXT,"
+	"  detail TEXT"
+	");"
+	"CREATE INDEX audit_at ON audit(at);"
+	"ALTER TABLE bookings ADD COLUMN cancel_reason TEXT;"
+	"ALTER TABLE staff ADD COLUMN feed_hash BLOB;"
+	"CREATE UNIQUE INDEX staff_feed ON staff(feed_hash) WHERE feed_hash IS NOT NULL;",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -711,7 +738,7 @@ store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
 	"b.id, b.ref, b.lookup, b.token_hash, b.service_id, "		\
 	"b.therapist_id, b.start_utc, b.end_utc, b.status, "		\
 	"coalesce(b.cancelled_by, ''), b.price_cents, b.paid_cents, "	\
-	"b.currency, s.name, t.display_name "				\
+	"b.currency, s.name, t.display_name, coalesce(b.cancel_reason, '') "	\
 	"FROM bookings b JOIN services s ON s.id = b.service_id "	\
 	"JOIN staff t ON t.id = b.therapist_id "
 
@@ -735,6 +762,7 @@ store_booking_row(sqlite3_stmt *stmt, void *p)
 	store_copy_text(b->currency, sizeof(b->currency), stmt, 12);
 	store_copy_text(b->service_name, sizeof(b->service_name), stmt, 13);
 	store_copy_text(b->therapist_name, sizeof(b->therapist_name), stmt, 14);
+	store_copy_text(b->cancel_reason, sizeof(b->cancel_reason), stmt, 15);
 }
 
 static int
@@ -819,17 +847,23 @@ store_booking_insert(struct store *st, struct store_booking *b)
 }
 
 int
-store_booking_cancel(struct store *st, int64_t id, const char *by)
+store_booking_cancel(struct store *st, int64_t id, const char *by,
+    const char *reason)
 {
 	sqlite3_stmt	*stmt;
 	int		 rc = -1;
 
 	stmt = store_prepare(st, "UPDATE bookings SET status = 'cancelled', "
-	    "cancelled_by = ? WHERE id = ? AND status = 'booked'");
+	    "cancelled_by = ?, cancel_reason = ? WHERE id = ? AND "
+	    "status = 'booked'");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 2, id);
+	if (reason != NULL && reason[0] != '\0')
+		sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 2);
+	sqlite3_bind_int64(stmt, 3, id);
 	if (sqlite3_step(stmt) == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) == 1 ? 0 : 1;
 	else
@@ -860,4 +894,465 @@ store_booking_move(struct store *st, int64_t id, time_t start, time_t end)
 		log_warnx("store", "booking move: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+/* Run a one-row write with the binder filling its parameters. */
+static int
+store_write(struct store *st, const char *sql, const char *what,
+    int (*bind)(sqlite3_stmt *, const void *), const void *arg)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	if ((stmt = store_prepare(st, sql)) == NULL)
+		return -1;
+	if (bind(stmt, arg) == 0 && sqlite3_step(stmt) == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) > 0 ? 0 : 1;
+	else
+		log_warnx("store", "%s: %s", what, sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int
+store_staff_credentials(struct store *st, const char *username,
+    struct store_staff *out, struct store_credentials *cred)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+	const void	*blob;
+	int		 bloblen;
+
+	stmt = store_prepare(st, "SELECT id, username, display_name, role, "
+	    "password_hash, totp_secret, totp_last_step, disabled FROM staff "
+	    "WHERE username = ?");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, username, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		memset(cred, 0, sizeof(*cred));
+		store_staff_row(stmt, out);
+		store_copy_text(cred->password_hash, sizeof(cred->password_hash),
+		    stmt, 4);
+		blob = sqlite3_column_blob(stmt, 5);
+		bloblen = sqlite3_column_bytes(stmt, 5);
+		if (blob != NULL && bloblen > 0 &&
+		    (size_t)bloblen <= sizeof(cred->totp_secret)) {
+			memcpy(cred->totp_secret, blob, (size_t)bloblen);
+			cred->totp_len = (size_t)bloblen;
+		}
+		cred->totp_last_step = sqlite3_column_int64(stmt, 6);
+		cred->disabled = sqlite3_column_int(stmt, 7);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+struct store_step_arg {
+	int64_t	 id, step;
+};
+
+static int
+store_bind_step(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_step_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, a->step);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	sqlite3_bind_int64(stmt, 3, a->step);
+	return 0;
+}
+
+int
+store_staff_use_step(struct store *st, int64_t id, int64_t step)
+{
+	struct store_step_arg	 a = { id, step };
+
+	return store_write(st, "UPDATE staff SET totp_last_step = ? WHERE "
+	    "id = ? AND totp_last_step < ?", "totp step", store_bind_step, &a);
+}
+
+struct store_blob_arg {
+	int64_t		 id;
+	const void	*blob;
+	size_t		 len;
+	const char	*text;
+	long long	 num;
+};
+
+static int
+store_bind_session_add(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_blob_arg	*a = p;
+
+	sqlite3_bind_blob(stmt, 1, a->blob, (int)a->len, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	sqlite3_bind_int64(stmt, 3, a->num);
+	sqlite3_bind_int64(stmt, 4, a->num);
+	return 0;
+}
+
+int
+store_session_add(struct store *st, const uint8_t hash[32], int64_t staff_id,
+    time_t now)
+{
+	struct store_blob_arg	 a = { staff_id, hash, 32, NULL, now };
+
+	return store_write(st, "INSERT INTO sessions (hash, staff_id, created, "
+	    "last_seen) VALUES (?, ?, ?, ?)", "session add",
+	    store_bind_session_add, &a) == 0 ? 0 : -1;
+}
+
+int
+store_session_get(struct store *st, const uint8_t hash[32],
+    struct store_session *out)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "SELECT s.id, s.created, s.last_seen, t.id, "
+	    "t.username, t.display_name, t.role FROM sessions s JOIN staff t "
+	    "ON t.id = s.staff_id WHERE s.hash = ? AND t.disabled = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		char	 role[16];
+
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_column_int64(stmt, 0);
+		out->created = (time_t)sqlite3_column_int64(stmt, 1);
+		out->last_seen = (time_t)sqlite3_column_int64(stmt, 2);
+		out->staff.id = sqlite3_column_int64(stmt, 3);
+		store_copy_text(out->staff.username, sizeof(out->staff.username),
+		    stmt, 4);
+		store_copy_text(out->staff.display_name,
+		    sizeof(out->staff.display_name), stmt, 5);
+		store_copy_text(role, sizeof(role), stmt, 6);
+		out->staff.role = store_role_parse(role);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int
+store_bind_id_num(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_blob_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, a->num);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	return 0;
+}
+
+static int
+store_bind_id(sqlite3_stmt *stmt, const void *p)
+{
+	sqlite3_bind_int64(stmt, 1, *(const int64_t *)p);
+	return 0;
+}
+
+int
+store_session_touch(struct store *st, int64_t id, time_t now)
+{
+	struct store_blob_arg	 a = { id, NULL, 0, NULL, now };
+
+	return store_write(st, "UPDATE sessions SET last_seen = ? WHERE id = ?",
+	    "session touch", store_bind_id_num, &a) == -1 ? -1 : 0;
+}
+
+int
+store_session_delete(struct store *st, int64_t id)
+{
+	return store_write(st, "DELETE FROM sessions WHERE id = ?",
+	    "session delete", store_bind_id, &id) == -1 ? -1 : 0;
+}
+
+int
+store_sessions_end_staff(struct store *st, int64_t staff_id)
+{
+	return store_write(st, "DELETE FROM sessions WHERE staff_id = ?",
+	    "sessions end", store_bind_id, &staff_id) == -1 ? -1 : 0;
+}
+
+int
+store_sessions_end_all(struct store *st)
+{
+	return store_exec(st, "DELETE FROM sessions");
+}
+
+struct store_audit_arg {
+	time_t		 at;
+	int64_t		 staff_id;
+	const char	*action, *ref, *detail;
+};
+
+static int
+store_bind_audit(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_audit_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)a->at);
+	if (a->staff_id > 0)
+		sqlite3_bind_int64(stmt, 2, a->staff_id);
+	else
+		sqlite3_bind_null(stmt, 2);
+	sqlite3_bind_text(stmt, 3, a->action, -1, SQLITE_STATIC);
+	if (a->ref != NULL)
+		sqlite3_bind_text(stmt, 4, a->ref, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 4);
+	if (a->detail != NULL)
+		sqlite3_bind_text(stmt, 5, a->detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 5);
+	return 0;
+}
+
+int
+store_audit(struct store *st, int64_t staff_id, const char *action,
+    const char *ref, const char *detail)
+{
+	struct store_audit_arg	 a = { time(NULL), staff_id, action, ref, detail };
+
+	return store_write(st, "INSERT INTO audit (at, staff_id, action, "
+	    "booking_ref, detail) VALUES (?, ?, ?, ?, ?)", "audit",
+	    store_bind_audit, &a) == 0 ? 0 : -1;
+}
+
+static void
+store_audit_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_audit_entry	*e = p;
+
+	e->at = (time_t)sqlite3_column_int64(stmt, 0);
+	store_copy_text(e->username, sizeof(e->username), stmt, 1);
+	store_copy_text(e->action, sizeof(e->action), stmt, 2);
+	store_copy_text(e->ref, sizeof(e->ref), stmt, 3);
+	store_copy_text(e->detail, sizeof(e->detail), stmt, 4);
+}
+
+int
+store_audit_list(struct store *st, int limit, struct store_audit_entry **out,
+    size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT a.at, coalesce(t.username, ''), "
+	    "a.action, coalesce(a.booking_ref, ''), coalesce(a.detail, '') "
+	    "FROM audit a LEFT JOIN staff t ON t.id = a.staff_id "
+	    "ORDER BY a.id DESC LIMIT ?");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int(stmt, 1, limit);
+	return store_collect(st, stmt, sizeof(**out), store_audit_row,
+	    (void **)out, n);
+}
+
+int
+store_bookings_between(struct store *st, time_t from, time_t to,
+    int64_t therapist, struct store_booking **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT " STORE_BOOKING_COLS
+	    "WHERE b.start_utc < ? AND b.end_utc > ? AND (? = 0 OR "
+	    "b.therapist_id = ?) ORDER BY b.start_utc, b.therapist_id");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)to);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(stmt, 3, therapist);
+	sqlite3_bind_int64(stmt, 4, therapist);
+	return store_collect(st, stmt, sizeof(**out), store_booking_row,
+	    (void **)out, n);
+}
+
+struct store_status_arg {
+	int64_t		 id;
+	const char	*from, *to;
+};
+
+static int
+store_bind_status(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_status_arg	*a = p;
+
+	sqlite3_bind_text(stmt, 1, a->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	sqlite3_bind_text(stmt, 3, a->from, -1, SQLITE_STATIC);
+	return 0;
+}
+
+int
+store_booking_set_status(struct store *st, int64_t id, const char *from,
+    const char *to)
+{
+	struct store_status_arg	 a = { id, from, to };
+
+	return store_write(st, "UPDATE bookings SET status = ? WHERE id = ? "
+	    "AND status = ?", "booking status", store_bind_status, &a);
+}
+
+static int
+store_bind_text_id(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_blob_arg	*a = p;
+
+	if (a->blob != NULL)
+		sqlite3_bind_blob(stmt, 1, a->blob, (int)a->len, SQLITE_STATIC);
+	else if (a->text != NULL)
+		sqlite3_bind_text(stmt, 1, a->text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 1);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	return 0;
+}
+
+int
+store_staff_set_password(struct store *st, int64_t id, const char *hash)
+{
+	struct store_blob_arg	 a = { id, NULL, 0, hash, 0 };
+
+	return store_write(st, "UPDATE staff SET password_hash = ? WHERE id = ?",
+	    "set password", store_bind_text_id, &a) == 0 ? 0 : -1;
+}
+
+int
+store_staff_set_totp(struct store *st, int64_t id, const uint8_t *secret,
+    size_t len)
+{
+	struct store_blob_arg	 a = { id, secret, len, NULL, 0 };
+
+	return store_write(st, "UPDATE staff SET totp_secret = ?, "
+	    "totp_last_step = 0 WHERE id = ?", "set totp", store_bind_text_id,
+	    &a) == 0 ? 0 : -1;
+}
+
+int
+store_staff_set_disabled(struct store *st, int64_t id, int disabled)
+{
+	struct store_blob_arg	 a = { id, NULL, 0, NULL, disabled };
+
+	return store_write(st, "UPDATE staff SET disabled = ? WHERE id = ?",
+	    "set disabled", store_bind_id_num, &a) == 0 ? 0 : -1;
+}
+
+int
+store_staff_set_feed(struct store *st, int64_t id, const uint8_t *hash)
+{
+	struct store_blob_arg	 a = { id, hash, hash != NULL ? 32 : 0, NULL, 0 };
+
+	return store_write(st, "UPDATE staff SET feed_hash = ? WHERE id = ?",
+	    "set feed", store_bind_text_id, &a) == 0 ? 0 : -1;
+}
+
+int
+store_staff_by_feed(struct store *st, const uint8_t hash[32],
+    struct store_staff *out)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "SELECT id, username, display_name, role "
+	    "FROM staff WHERE feed_hash = ? AND disabled = 0");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_staff_row(stmt, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static void
+store_hours_entry_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_hours_entry	*h = p;
+
+	h->id = sqlite3_column_int64(stmt, 0);
+	h->weekday = sqlite3_column_int(stmt, 1);
+	h->from = sqlite3_column_int(stmt, 2);
+	h->to = sqlite3_column_int(stmt, 3);
+}
+
+int
+store_hours_list(struct store *st, int64_t staff_id,
+    struct store_hours_entry **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT id, weekday, start_min, end_min FROM "
+	    "hours WHERE staff_id = ? ORDER BY weekday, start_min");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	return store_collect(st, stmt, sizeof(**out), store_hours_entry_row,
+	    (void **)out, n);
+}
+
+static int
+store_bind_id_owner(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_blob_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, a->num);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	return 0;
+}
+
+int
+store_hours_delete(struct store *st, int64_t staff_id, int64_t id)
+{
+	struct store_blob_arg	 a = { staff_id, NULL, 0, NULL, id };
+
+	return store_write(st, "DELETE FROM hours WHERE id = ? AND staff_id = ?",
+	    "hours delete", store_bind_id_owner, &a);
+}
+
+static void
+store_off_entry_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_timeoff_entry	*o = p;
+
+	o->id = sqlite3_column_int64(stmt, 0);
+	o->from_day = (long)sqlite3_column_int64(stmt, 1);
+	o->to_day = (long)sqlite3_column_int64(stmt, 2);
+}
+
+int
+store_timeoff_list(struct store *st, int64_t staff_id, long from_day,
+    struct store_timeoff_entry **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT id, from_day, to_day FROM time_off "
+	    "WHERE staff_id = ? AND to_day >= ? ORDER BY from_day");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, staff_id);
+	sqlite3_bind_int64(stmt, 2, from_day);
+	return store_collect(st, stmt, sizeof(**out), store_off_entry_row,
+	    (void **)out, n);
+}
+
+int
+store_timeoff_delete(struct store *st, int64_t staff_id, int64_t id)
+{
+	struct store_blob_arg	 a = { staff_id, NULL, 0, NULL, id };
+
+	return store_write(st, "DELETE FROM time_off WHERE id = ? AND "
+	    "staff_id = ?", "time off delete", store_bind_id_owner, &a);
 }

@@ -39,6 +39,7 @@
 #define HTTP_BODY_HARD_MAX	(256 * 1024)
 #define HTTP_ERR_MAX		512
 
+struct auth_session;
 struct config;
 struct evbuffer;
 struct evhttp_request;
@@ -73,6 +74,7 @@ struct http_req {
 	struct evkeyvalq	 query;		/* parsed query string */
 	const char		*body;		/* NUL-terminated copy, or NULL */
 	size_t			 body_len;
+	struct auth_session	*session;	/* signed-in staff, or NULL */
 };
 
 /*

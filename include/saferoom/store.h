@@ -138,6 +138,7 @@ int	store_busy_of(struct store *, int64_t staff_id, time_t from, time_t to,
 	    int64_t except, struct slots_busy **out, size_t *n);
 
 #define STORE_REF_MAX		16
+#define STORE_REASON_MAX	200
 #define STORE_STATUS_MAX	16
 
 /* A booking with its service's and therapist's names. */
@@ -154,6 +155,7 @@ struct store_booking {
 	char		 currency[4];
 	char		 service_name[STORE_NAME_MAX + 1];
 	char		 therapist_name[STORE_NAME_MAX + 1];
+	char		 cancel_reason[STORE_REASON_MAX + 1];	/* by the practice */
 };
 
 /* Find a booking. 0 found, 1 not found, -1 error. */
@@ -170,8 +172,105 @@ int	store_booking_by_ref(struct store *, const char *ref,
  */
 int	store_booking_insert(struct store *, struct store_booking *b);
 
-/* Cancel a booked booking. 0 done, 1 it was not 'booked', -1 error. */
-int	store_booking_cancel(struct store *, int64_t id, const char *by);
+/*
+ * Cancel a booked booking; by is "client" or "practice", reason (NULL or
+ * text typed by staff) is shown to the client. 0 done, 1 it was not
+ * 'booked', -1 error.
+ */
+int	store_booking_cancel(struct store *, int64_t id, const char *by,
+	    const char *reason);
+
+/* Move a booking from status from to status to. 0 done, 1 not in from, -1. */
+int	store_booking_set_status(struct store *, int64_t id, const char *from,
+	    const char *to);
+
+/*
+ * Bookings touching [from, to), of therapist (0: all), ordered by start;
+ * *out freed by the caller. 0 or -1.
+ */
+int	store_bookings_between(struct store *, time_t from, time_t to,
+	    int64_t therapist, struct store_booking **out, size_t *n);
+
+/* What a login checks; wiped by the caller after use. */
+struct store_credentials {
+	char		 password_hash[KDF_HASH_MAX];
+	uint8_t		 totp_secret[64];
+	size_t		 totp_len;
+	int64_t		 totp_last_step;
+	int		 disabled;
+};
+
+/* A staff member and their credentials by username. 0, 1 unknown, -1. */
+int	store_staff_credentials(struct store *, const char *username,
+	    struct store_staff *out, struct store_credentials *cred);
+
+/*
+ * Record TOTP step as used, only if it is later than the last one used (a
+ * code is good once). 0 recorded, 1 it was used already, -1 error.
+ */
+int	store_staff_use_step(struct store *, int64_t id, int64_t step);
+
+int	store_staff_set_password(struct store *, int64_t id, const char *hash);
+int	store_staff_set_totp(struct store *, int64_t id, const uint8_t *secret,
+	    size_t len);
+int	store_staff_set_disabled(struct store *, int64_t id, int disabled);
+
+/* The calendar feed: set (hash) or revoke (NULL); find a staff by it. */
+int	store_staff_set_feed(struct store *, int64_t id, const uint8_t *hash);
+int	store_staff_by_feed(struct store *, const uint8_t hash[32],
+	    struct store_staff *out);
+
+/* A staff session, found by the SHA-256 of its id. */
+struct store_session {
+	int64_t			 id;
+	time_t			 created, last_seen;
+	struct store_staff	 staff;
+};
+
+int	store_session_add(struct store *, const uint8_t hash[32],
+	    int64_t staff_id, time_t now);
+/* Only sessions of enabled staff are found. 0, 1 none, -1 error. */
+int	store_session_get(struct store *, const uint8_t hash[32],
+	    struct store_session *out);
+int	store_session_touch(struct store *, int64_t id, time_t now);
+int	store_session_delete(struct store *, int64_t id);
+int	store_sessions_end_staff(struct store *, int64_t staff_id);
+int	store_sessions_end_all(struct store *);
+
+/* The audit log: who (staff id, 0 for the admin tool) did what, to which booking. */
+int	store_audit(struct store *, int64_t staff_id, const char *action,
+	    const char *ref, const char *detail);
+
+struct store_audit_entry {
+	time_t		 at;
+	char		 username[STORE_USERNAME_MAX + 1];
+	char		 action[32];
+	char		 ref[STORE_REF_MAX];
+	char		 detail[STORE_REASON_MAX + 1];
+};
+
+/* The newest limit entries, newest first; *out freed by the caller. */
+int	store_audit_list(struct store *, int limit,
+	    struct store_audit_entry **out, size_t *n);
+
+/* Weekly hours and time off with their ids, for editing. */
+struct store_hours_entry {
+	int64_t		 id;
+	int		 weekday, from, to;
+};
+struct store_timeoff_entry {
+	int64_t		 id;
+	long		 from_day, to_day;
+};
+
+int	store_hours_list(struct store *, int64_t staff_id,
+	    struct store_hours_entry **out, size_t *n);
+/* Delete one of staff_id's ranges. 0 done, 1 no such range of theirs, -1. */
+int	store_hours_delete(struct store *, int64_t staff_id, int64_t id);
+/* Time off ending on or after from_day. */
+int	store_timeoff_list(struct store *, int64_t staff_id, long from_day,
+	    struct store_timeoff_entry **out, size_t *n);
+int	store_timeoff_delete(struct store *, int64_t staff_id, int64_t id);
 
 /*
  * Move a booked booking. 0 done, 1 the start is taken (unique index),

@@ -1,0 +1,671 @@
+/*
+ * staff: the staff's actions and their JSON API; the contract is in
+ * include/saferoom/staff.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "saferoom/auth.h"
+#include "saferoom/booking.h"
+#include "saferoom/civil.h"
+#include "saferoom/http.h"
+#include "saferoom/input.h"
+#include "saferoom/staff.h"
+#include "saferoom/ticket.h"
+#include "saferoom/util.h"
+
+static const struct {
+	int		 status;
+	const char	*code;
+	const char	*message;
+} staff_errors[] = {
+	[ST_OK] = { 200, "ok", "" },
+	[ST_BAD_TICKET] = { 400, "bad_ticket",
+	    "This is not a valid ticket of this practice." },
+	[ST_OUTDATED_TICKET] = { 409, "outdated_ticket",
+	    "This ticket is out of date: the booking was moved. Ask the client "
+	    "for the new ticket." },
+	[ST_NOT_FOUND] = { 404, "not_found", "There is no such booking." },
+	[ST_ALREADY_IN] = { 409, "already_checked_in",
+	    "This client is checked in already." },
+	[ST_CANCELLED] = { 409, "cancelled", "This booking is cancelled." },
+	[ST_NOT_BOOKED] = { 409, "not_booked",
+	    "This booking cannot be changed in its present state." },
+	[ST_OVERLAP] = { 409, "overlap",
+	    "These hours overlap hours already set for that day." },
+	[ST_INTERNAL] = { 500, "internal_error",
+	    "Something went wrong on our side; please try again." },
+};
+
+int
+staff_fail(struct http_req *req, enum staff_status s)
+{
+	return http_error(req, staff_errors[s].status, staff_errors[s].code,
+	    staff_errors[s].message);
+}
+
+void
+staff_label(const struct store_booking *b, char out[16])
+{
+	/* The reference is random and names no one; four symbols are plenty. */
+	snprintf(out, 16, "Client %.4s", b->ref);
+}
+
+int64_t
+staff_subject(const struct auth_session *a, int64_t requested)
+{
+	if (a->staff.role == ROLE_THERAPIST || requested <= 0)
+		return a->staff.id;
+	return requested;
+}
+
+enum staff_status
+staff_booking(struct http_ctx *ctx, const struct auth_session *a,
+    const char *ref, struct store_booking *out)
+{
+	switch (store_booking_by_ref(&ctx->store, ref, out)) {
+	case 0:
+		break;
+	case 1:
+		return ST_NOT_FOUND;
+	default:
+		return ST_INTERNAL;
+	}
+	if (a->staff.role == ROLE_THERAPIST && out->therapist_id != a->staff.id)
+		return ST_NOT_FOUND;
+	return ST_OK;
+}
+
+/*
+ * In one transaction: move booking ref from one of the states in from
+ * (a NULL-ended list) to to, audit action, and read it back into out.
+ */
+static enum staff_status
+staff_transition(struct http_ctx *ctx, const struct auth_session *a,
+    struct store_booking *b, const char *to, const char *action)
+{
+	int	 rc;
+
+	if (store_begin(&ctx->store) == -1)
+		return ST_INTERNAL;
+	rc = store_booking_set_status(&ctx->store, b->id, b->status, to);
+	if (rc != 0 || store_audit(&ctx->store, a->staff.id, action, b->ref,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return rc == 1 ? ST_NOT_BOOKED : ST_INTERNAL;
+	}
+	return store_booking_by_id(&ctx->store, b->id, b) == 0 ? ST_OK :
+	    ST_INTERNAL;
+}
+
+enum staff_status
+staff_checkin(struct http_ctx *ctx, const struct auth_session *a,
+    const char *ticket, struct store_booking *out)
+{
+	char			 ref[TICKET_REF_MAX];
+	time_t			 start;
+	enum staff_status	 s;
+
+	if (ticket_verify(ctx->keys, ticket, ref, &start) == -1)
+		return ST_BAD_TICKET;
+	if ((s = staff_booking(ctx, a, ref, out)) != ST_OK)
+		return s;
+	if (out->start != start)
+		return ST_OUTDATED_TICKET;
+	if (strcmp(out->status, "checked_in") == 0)
+		return ST_ALREADY_IN;
+	if (strcmp(out->status, "cancelled") == 0)
+		return ST_CANCELLED;
+	/* A client marked as missed who turns up late is checked in. */
+	return staff_transition(ctx, a, out, "checked_in", "checkin");
+}
+
+enum staff_status
+staff_noshow(struct http_ctx *ctx, const struct auth_session *a,
+    const char *ref, struct store_booking *out)
+{
+	enum staff_status	 s;
+
+	if ((s = staff_booking(ctx, a, ref, out)) != ST_OK)
+		return s;
+	if (strcmp(out->status, "booked") != 0)
+		return strcmp(out->status, "cancelled") == 0 ? ST_CANCELLED :
+		    ST_NOT_BOOKED;
+	return staff_transition(ctx, a, out, "no_show", "no_show");
+}
+
+enum staff_status
+staff_cancel(struct http_ctx *ctx, const struct auth_session *a,
+    const char *ref, const char *reason, struct store_booking *out)
+{
+	enum staff_status	 s;
+	int			 rc;
+
+	if ((s = staff_booking(ctx, a, ref, out)) != ST_OK)
+		return s;
+	if (strcmp(out->status, "booked") != 0)
+		return strcmp(out->status, "cancelled") == 0 ? ST_CANCELLED :
+		    ST_NOT_BOOKED;
+	if (store_begin(&ctx->store) == -1)
+		return ST_INTERNAL;
+	rc = store_booking_cancel(&ctx->store, out->id, "practice", reason);
+	if (rc != 0 || store_audit(&ctx->store, a->staff.id, "cancel", out->ref,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return rc == 1 ? ST_NOT_BOOKED : ST_INTERNAL;
+	}
+	return store_booking_by_id(&ctx->store, out->id, out) == 0 ? ST_OK :
+	    ST_INTERNAL;
+}
+
+int
+staff_calendar(struct http_ctx *ctx, const struct auth_session *a, long day,
+    int ndays, int64_t therapist, struct store_booking **out, size_t *n)
+{
+	time_t	 from, to;
+
+	if (a->staff.role == ROLE_THERAPIST)
+		therapist = a->staff.id;
+	if (civil_local_to_utc(day, 0, &from) == -1 ||
+	    civil_local_to_utc(day + ndays, 0, &to) == -1) {
+		/* Midnight skipped by DST (rare zones): use UTC days. */
+		from = (time_t)day * 86400;
+		to = (time_t)(day + ndays) * 86400;
+	}
+	return store_bookings_between(&ctx->store, from, to, therapist, out, n);
+}
+
+enum staff_status
+staff_hours_add(struct http_ctx *ctx, const struct auth_session *a,
+    int64_t therapist, int weekday, int from, int to)
+{
+	int	 rc;
+
+	if (store_begin(&ctx->store) == -1)
+		return ST_INTERNAL;
+	rc = store_hours_add(&ctx->store, therapist, weekday, from, to);
+	if (rc != 0 || store_audit(&ctx->store, a->staff.id, "hours_add", NULL,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return rc == 1 ? ST_OVERLAP : ST_INTERNAL;
+	}
+	return ST_OK;
+}
+
+/* Delete with del() in an audited transaction. */
+static enum staff_status
+staff_delete(struct http_ctx *ctx, const struct auth_session *a,
+    int64_t therapist, int64_t id, const char *action,
+    int (*del)(struct store *, int64_t, int64_t))
+{
+	int	 rc;
+
+	if (store_begin(&ctx->store) == -1)
+		return ST_INTERNAL;
+	rc = del(&ctx->store, therapist, id);
+	if (rc != 0 || store_audit(&ctx->store, a->staff.id, action, NULL,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return rc == 1 ? ST_NOT_FOUND : ST_INTERNAL;
+	}
+	return ST_OK;
+}
+
+enum staff_status
+staff_hours_delete(struct http_ctx *ctx, const struct auth_session *a,
+    int64_t therapist, int64_t id)
+{
+	return staff_delete(ctx, a, therapist, id, "hours_delete",
+	    store_hours_delete);
+}
+
+enum staff_status
+staff_timeoff_add(struct http_ctx *ctx, const struct auth_session *a,
+    int64_t therapist, long from, long to)
+{
+	if (store_begin(&ctx->store) == -1)
+		return ST_INTERNAL;
+	if (store_timeoff_add(&ctx->store, therapist, from, to) == -1 ||
+	    store_audit(&ctx->store, a->staff.id, "timeoff_add", NULL,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return ST_INTERNAL;
+	}
+	return ST_OK;
+}
+
+enum staff_status
+staff_timeoff_delete(struct http_ctx *ctx, const struct auth_session *a,
+    int64_t therapist, int64_t id)
+{
+	return staff_delete(ctx, a, therapist, id, "timeoff_delete",
+	    store_timeoff_delete);
+}
+
+/* ---- JSON handlers ------------------------------------------------------------ */
+
+static void
+staff_login_answer(struct http_req *req, int ok, const struct auth_session *a)
+{
+	if (!ok) {
+		http_error(req, 401, "invalid_login",
+		    "The username, password or code is not right.");
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:s,s:s,s:s}",
+	    "role", store_role_name(a->staff.role),
+	    "username", a->staff.username, "csrf", a->csrf));
+}
+
+/* Drop spaces from a typed TOTP code ("123 456"). */
+static void
+staff_squeeze(char *s)
+{
+	char	*w = s;
+
+	for (; *s != '\0'; s++)
+		if (*s != ' ')
+			*w++ = *s;
+	*w = '\0';
+}
+
+void
+staff_api_login(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "username", INPUT_TEXT, 1, 1, STORE_USERNAME_MAX },
+		{ "password", INPUT_SECRET, 1, 1, AUTH_PASSWORD_MAX },
+		{ "totp", INPUT_TEXT, 1, 6, 16 },
+	};
+	struct input_value	 v[3];
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 3, v, err) == -1) {
+		input_wipe(v, 3);
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	staff_squeeze(v[2].text);
+	auth_login(req, v[0].text, v[1].text, v[2].text, staff_login_answer);
+	input_wipe(v, 3);
+}
+
+void
+staff_api_logout(struct http_req *req)
+{
+	if (auth_logout(req) == -1) {
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+void
+staff_api_me(struct http_req *req)
+{
+	http_reply_json(req, 200, json_pack("{s:I,s:s,s:s,s:s,s:s}",
+	    "id", (json_int_t)req->session->staff.id,
+	    "username", req->session->staff.username,
+	    "display_name", req->session->staff.display_name,
+	    "role", store_role_name(req->session->staff.role),
+	    "csrf", req->session->csrf));
+}
+
+static json_t *
+staff_booking_json(struct http_ctx *ctx, const struct store_booking *b)
+{
+	json_t	*j;
+	char	 label[16];
+
+	if ((j = booking_json(ctx, b, 0)) == NULL)
+		return NULL;
+	staff_label(b, label);
+	json_object_set_new(j, "label", json_string(label));
+	if (b->cancel_reason[0] != '\0')
+		json_object_set_new(j, "cancel_reason",
+		    json_string(b->cancel_reason));
+	return j;
+}
+
+static int
+staff_reply_booking(struct http_req *req, enum staff_status s,
+    const struct store_booking *b)
+{
+	json_t	*j;
+
+	if (s != ST_OK)
+		return staff_fail(req, s);
+	if ((j = staff_booking_json(req->ctx, b)) == NULL)
+		return staff_fail(req, ST_INTERNAL);
+	return http_reply_json(req, 200, j);
+}
+
+static long
+staff_today(void)
+{
+	long	 day;
+	int	 minute;
+
+	civil_utc_to_local(time(NULL), &day, &minute);
+	return day;
+}
+
+void
+staff_api_calendar(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "from", INPUT_DATE, 0, 0, 0 },
+		{ "days", INPUT_INT, 0, 1, STAFF_CALENDAR_DAYS_MAX },
+		{ "therapist", INPUT_INT, 0, 1, INT32_MAX },
+	};
+	struct input_value	 v[3];
+	struct store_booking	*b = NULL;
+	char			 err[INPUT_ERR_MAX];
+	json_t			*list;
+	size_t			 n, i;
+
+	if (input_query(req->query_raw, f, 3, v, err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	if (staff_calendar(req->ctx, req->session,
+	    v[0].present ? v[0].num : staff_today(),
+	    v[1].present ? (int)v[1].num : 7, v[2].present ? v[2].num : 0,
+	    &b, &n) == -1) {
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, staff_booking_json(req->ctx, &b[i]));
+	free(b);
+	http_reply_json(req, 200, json_pack("{s:o}", "bookings", list));
+}
+
+void
+staff_api_checkin(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "ticket", INPUT_TEXT, 1, 1, TICKET_MAX },
+	};
+	struct input_value	 v[1];
+	struct store_booking	 b;
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 1, v, err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	staff_reply_booking(req, staff_checkin(req->ctx, req->session,
+	    v[0].text, &b), &b);
+}
+
+static const struct input_field staff_ref_field = {
+	"booking", INPUT_TEXT, 1, 1, STORE_REF_MAX - 1
+};
+
+void
+staff_api_noshow(struct http_req *req)
+{
+	struct input_value	 v[1];
+	struct store_booking	 b;
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, &staff_ref_field, 1, v,
+	    err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	staff_reply_booking(req, staff_noshow(req->ctx, req->session, v[0].text,
+	    &b), &b);
+}
+
+void
+staff_api_cancel(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "booking", INPUT_TEXT, 1, 1, STORE_REF_MAX - 1 },
+		{ "reason", INPUT_TEXT, 0, 0, STORE_REASON_MAX },
+	};
+	struct input_value	 v[2];
+	struct store_booking	 b;
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 2, v, err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	staff_reply_booking(req, staff_cancel(req->ctx, req->session, v[0].text,
+	    v[1].present ? v[1].text : NULL, &b), &b);
+}
+
+/* The "therapist" query or body field an admin may give. */
+static const struct input_field staff_therapist_field = {
+	"therapist", INPUT_INT, 0, 1, INT32_MAX
+};
+
+void
+staff_api_hours(struct http_req *req)
+{
+	struct input_value		 v[1];
+	struct store_hours_entry	*h = NULL;
+	struct store_timeoff_entry	*o = NULL;
+	char				 err[INPUT_ERR_MAX], a[8], b[8];
+	char				 from[CIVIL_DATE_MAX], to[CIVIL_DATE_MAX];
+	json_t				*hours, *off;
+	int64_t				 who;
+	size_t				 nh, no, i;
+
+	if (input_query(req->query_raw, &staff_therapist_field, 1, v,
+	    err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	who = staff_subject(req->session, v[0].present ? v[0].num : 0);
+	if (store_hours_list(&req->ctx->store, who, &h, &nh) == -1 ||
+	    store_timeoff_list(&req->ctx->store, who, staff_today(), &o,
+	    &no) == -1) {
+		free(h);
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	hours = json_array();
+	for (i = 0; i < nh; i++) {
+		snprintf(a, sizeof(a), "%02d:%02d", h[i].from / 60 % 100,
+		    h[i].from % 60);
+		snprintf(b, sizeof(b), "%02d:%02d", h[i].to / 60 % 100,
+		    h[i].to % 60);
+		json_array_append_new(hours, json_pack("{s:I,s:i,s:s,s:s}",
+		    "id", (json_int_t)h[i].id, "weekday", h[i].weekday,
+		    "from", a, "to", b));
+	}
+	off = json_array();
+	for (i = 0; i < no; i++) {
+		civil_format_date(o[i].from_day, from);
+		civil_format_date(o[i].to_day, to);
+		json_array_append_new(off, json_pack("{s:I,s:s,s:s}",
+		    "id", (json_int_t)o[i].id, "from", from, "to", to));
+	}
+	free(h);
+	free(o);
+	http_reply_json(req, 200, json_pack("{s:I,s:o,s:o}",
+	    "therapist", (json_int_t)who, "hours", hours, "time_off", off));
+}
+
+void
+staff_api_hours_add(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "weekday", INPUT_INT, 1, 1, 7 },
+		{ "from", INPUT_TEXT, 1, 5, 5 },
+		{ "to", INPUT_TEXT, 1, 5, 5 },
+		{ "therapist", INPUT_INT, 0, 1, INT32_MAX },
+	};
+	struct input_value	 v[4];
+	char			 err[INPUT_ERR_MAX];
+	int			 from, to;
+	enum staff_status	 s;
+
+	if (input_json(req->body, req->body_len, f, 4, v, err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	if (util_parse_hhmm(v[1].text, &from) == -1 ||
+	    util_parse_hhmm(v[2].text, &to) == -1 || from >= to) {
+		http_error(req, 400, "bad_request", "'from' and 'to' must be "
+		    "times as HH:MM with 'from' before 'to'.");
+		return;
+	}
+	s = staff_hours_add(req->ctx, req->session, staff_subject(req->session,
+	    v[3].present ? v[3].num : 0), (int)v[0].num, from, to);
+	if (s != ST_OK) {
+		staff_fail(req, s);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+static const struct input_field staff_delete_fields[] = {
+	{ "id", INPUT_INT, 1, 1, INT64_MAX / 2 },
+	{ "therapist", INPUT_INT, 0, 1, INT32_MAX },
+};
+
+void
+staff_api_hours_delete(struct http_req *req)
+{
+	struct input_value	 v[2];
+	char			 err[INPUT_ERR_MAX];
+	enum staff_status	 s;
+
+	if (input_json(req->body, req->body_len, staff_delete_fields, 2, v,
+	    err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	s = staff_hours_delete(req->ctx, req->session, staff_subject(req->session,
+	    v[1].present ? v[1].num : 0), v[0].num);
+	if (s != ST_OK) {
+		staff_fail(req, s);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+void
+staff_api_timeoff(struct http_req *req)
+{
+	staff_api_hours(req);
+}
+
+void
+staff_api_timeoff_add(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "from", INPUT_DATE, 1, 0, 0 },
+		{ "to", INPUT_DATE, 0, 0, 0 },
+		{ "therapist", INPUT_INT, 0, 1, INT32_MAX },
+	};
+	struct input_value	 v[3];
+	char			 err[INPUT_ERR_MAX];
+	long			 to;
+	enum staff_status	 s;
+
+	if (input_json(req->body, req->body_len, f, 3, v, err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	to = v[1].present ? v[1].num : v[0].num;
+	if (to < v[0].num) {
+		http_error(req, 400, "bad_request",
+		    "'to' must not be before 'from'.");
+		return;
+	}
+	s = staff_timeoff_add(req->ctx, req->session, staff_subject(req->session,
+	    v[2].present ? v[2].num : 0), v[0].num, to);
+	if (s != ST_OK) {
+		staff_fail(req, s);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+void
+staff_api_timeoff_delete(struct http_req *req)
+{
+	struct input_value	 v[2];
+	char			 err[INPUT_ERR_MAX];
+	enum staff_status	 s;
+
+	if (input_json(req->body, req->body_len, staff_delete_fields, 2, v,
+	    err) == -1) {
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	s = staff_timeoff_delete(req->ctx, req->session,
+	    staff_subject(req->session, v[1].present ? v[1].num : 0), v[0].num);
+	if (s != ST_OK) {
+		staff_fail(req, s);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+static void
+staff_password_answer(struct http_req *req, int ok)
+{
+	if (ok == 1)
+		http_reply(req, 204, NULL, NULL);
+	else if (ok == -1)
+		http_error(req, 400, "weak_password", "The new password must be "
+		    "10 to 256 characters.");
+	else
+		http_error(req, 403, "wrong_password",
+		    "The current password is not right.");
+}
+
+void
+staff_api_password(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "current", INPUT_SECRET, 1, 1, AUTH_PASSWORD_MAX },
+		{ "new", INPUT_SECRET, 1, 1, AUTH_PASSWORD_MAX },
+	};
+	struct input_value	 v[2];
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 2, v, err) == -1) {
+		input_wipe(v, 2);
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	auth_change_password(req, v[0].text, v[1].text, staff_password_answer);
+	input_wipe(v, 2);
+}
+
+void
+staff_api_audit(struct http_req *req)
+{
+	struct store_audit_entry	*e = NULL;
+	char				 at[CIVIL_RFC3339_MAX];
+	json_t				*list;
+	size_t				 n, i;
+
+	if (store_audit_list(&req->ctx->store, STAFF_AUDIT_MAX, &e, &n) == -1) {
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		civil_format_rfc3339(e[i].at, at);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:s}",
+		    "at", at, "staff", e[i].username, "action", e[i].action,
+		    "booking", e[i].ref, "detail", e[i].detail));
+	}
+	free(e);
+	http_reply_json(req, 200, json_pack("{s:o}", "entries", list));
+}
