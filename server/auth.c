@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "saferoom/auth.h"
+#include "saferoom/base32.h"
 #include "saferoom/http.h"
 #include "saferoom/input.h"
 #include "saferoom/kdf.h"
@@ -140,6 +141,7 @@ struct auth_job {
 	struct http_req		*req;
 	auth_login_fn		 login_done;
 	auth_done_fn		 done;
+	auth_reset_fn		 reset_done;
 	struct store_staff	 staff;
 	struct store_credentials cred;
 	int			 known;
@@ -148,6 +150,7 @@ struct auth_job {
 	char			 totp[16];
 	char			 next_hash[KDF_HASH_MAX];
 	int			 match, hashed;
+	int			 want_password;	/* reset: make a new one */
 	uint64_t		 user_key, addr_key;
 };
 
@@ -398,6 +401,129 @@ auth_change_password(struct http_req *req, const char *current,
 	snprintf(j->password, sizeof(j->password), "%s", current);
 	snprintf(j->next, sizeof(j->next), "%s", next);
 	if (http_submit(req, auth_job_work, auth_change_done, j) == -1) {
+		auth_job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+auth_check_done(void *arg)
+{
+	struct auth_job	*j = arg;
+
+	if (!j->match)
+		auth_fail_count(j);
+	j->done(j->req, j->match);
+	auth_job_free(j);
+}
+
+int
+auth_check_password(struct http_req *req, const char *password,
+    auth_done_fn done)
+{
+	struct auth_job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return http_error(req, 503, "unavailable", "Out of memory.");
+	j->req = req;
+	j->done = done;
+	j->user_key = auth_user_key(req, req->session->staff.username);
+	j->addr_key = http_client_key(req, "login-addr");
+	if (store_staff_credentials(&req->ctx->store,
+	    req->session->staff.username, &j->staff, &j->cred) != 0) {
+		auth_job_free(j);
+		return http_error(req, 500, "internal_error",
+		    "The account could not be read.");
+	}
+	snprintf(j->password, sizeof(j->password), "%s", password);
+	if (http_submit(req, auth_job_work, auth_check_done, j) == -1) {
+		auth_job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+#define AUTH_RANDOM_PASSWORD_LEN	16
+
+/* On a worker: a random password (when wanted) and its hash. */
+static void
+auth_reset_work(void *arg)
+{
+	static const char	 alphabet[] = "abcdefghjkmnpqrstuvwxyz"
+	    "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+	struct auth_job		*j = arg;
+	unsigned char		 r;
+	size_t			 i = 0;
+
+	if (!j->want_password) {
+		j->hashed = 1;
+		return;
+	}
+	while (i < AUTH_RANDOM_PASSWORD_LEN) {
+		if (RAND_bytes(&r, 1) != 1)
+			return;
+		if (r >= 256 - 256 % (sizeof(alphabet) - 1))
+			continue;	/* no modulo bias */
+		j->next[i++] = alphabet[r % (sizeof(alphabet) - 1)];
+	}
+	j->next[i] = '\0';
+	j->hashed = kdf_hash(&KDF_PASSWORD, j->next, strlen(j->next),
+	    j->next_hash) == 0;
+}
+
+static void
+auth_reset_done(void *arg)
+{
+	struct auth_job	*j = arg;
+	struct http_ctx	*ctx = j->req->ctx;
+	uint8_t		 secret[TOTP_SECRET_LEN];
+	char		 b32[BASE32_ENCODED_LEN(TOTP_SECRET_LEN) + 1];
+	char		 uri[TOTP_URI_MAX];
+	int		 self = j->staff.id == j->req->session->staff.id, ok = 0;
+
+	if (j->hashed && totp_new_secret(secret) == 0 &&
+	    base32_encode(secret, sizeof(secret), b32, sizeof(b32)) == 0 &&
+	    totp_uri(uri, sizeof(uri), "saferoom", j->staff.username, b32) == 0 &&
+	    store_begin(&ctx->store) == 0) {
+		if ((!j->want_password || store_staff_set_password(&ctx->store,
+		    j->staff.id, j->next_hash) == 0) &&
+		    store_staff_set_totp(&ctx->store, j->staff.id, secret,
+		    sizeof(secret)) == 0 &&
+		    (self || store_sessions_end_staff(&ctx->store,
+		    j->staff.id) == 0) &&
+		    store_audit(&ctx->store, j->req->session->staff.id,
+		    j->want_password ? "account_reset" : "totp_reset", NULL,
+		    j->staff.username) == 0 && store_commit(&ctx->store) == 0)
+			ok = 1;
+		else
+			store_rollback(&ctx->store);
+	}
+	if (ok)
+		j->reset_done(j->req, j->want_password ? j->next : NULL, b32,
+		    uri);
+	else
+		http_error(j->req, 500, "internal_error",
+		    "The account could not be reset.");
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(uri, sizeof(uri));
+	auth_job_free(j);
+}
+
+int
+auth_reset_account(struct http_req *req, const struct store_staff *who,
+    int new_password, auth_reset_fn done)
+{
+	struct auth_job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return http_error(req, 503, "unavailable", "Out of memory.");
+	j->req = req;
+	j->reset_done = done;
+	j->staff = *who;
+	j->want_password = new_password;
+	if (http_submit(req, auth_reset_work, auth_reset_done, j) == -1) {
 		auth_job_free(j);
 		return -1;
 	}

@@ -260,6 +260,9 @@ booking_json(struct http_ctx *ctx, const struct store_booking *b,
 		return NULL;
 	if (b->cancelled_by[0] != '\0')
 		json_object_set_new(j, "cancelled_by", json_string(b->cancelled_by));
+	if (b->cancel_reason[0] != '\0')
+		json_object_set_new(j, "cancel_reason",
+		    json_string(b->cancel_reason));
 	if (with_ticket) {
 		if (ticket_sign(ctx->keys, b->ref, b->start, ticket) == -1) {
 			json_decref(j);

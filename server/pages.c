@@ -620,8 +620,15 @@ pages_booking_page(struct http_req *req, int status, const char *title,
     const char *tmpl, const struct store_booking *b, const char *code,
     const char *notice)
 {
-	char	 when[128], paid[48], due[48], *svg;
+	char	 when[128], paid[48], due[48], *svg, practice[STORE_REASON_MAX + 96];
 	int	 active = strcmp(b->status, "booked") == 0;
+
+	if (notice == NULL && strcmp(b->cancelled_by, "practice") == 0) {
+		snprintf(practice, sizeof(practice), "The practice had to cancel "
+		    "this session.%s%s", b->cancel_reason[0] != '\0' ?
+		    " Their note: " : "", b->cancel_reason);
+		notice = practice;
+	}
 
 	if ((svg = pages_ticket_svg(req, b)) == NULL) {
 		booking_fail(req, BK_INTERNAL);

@@ -100,8 +100,23 @@ static const struct route routes[] = {
 	    ROUTE_API, staff_api_timeoff_delete },
 	{ EVHTTP_REQ_POST, "/api/v1/staff/password", STAFF_ALL, ROUTE_API,
 	    staff_api_password },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/totp", STAFF_ALL, ROUTE_API,
+	    staff_api_totp },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/feed", ROLE_THERAPIST, ROUTE_API,
+	    staff_api_feed },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/feed/revoke", ROLE_THERAPIST,
+	    ROUTE_API, staff_api_feed_revoke },
+	{ EVHTTP_REQ_GET, "/feed/*", 0, ROUTE_API, staff_feed_ics },
 	{ EVHTTP_REQ_GET, "/api/v1/staff/audit", ROLE_ADMIN, ROUTE_API,
 	    staff_api_audit },
+	{ EVHTTP_REQ_GET, "/api/v1/staff/accounts", ROLE_ADMIN, ROUTE_API,
+	    staff_api_accounts },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/accounts/reset", ROLE_ADMIN,
+	    ROUTE_API, staff_api_account_reset },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/accounts/disable", ROLE_ADMIN,
+	    ROUTE_API, staff_api_account_disable },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/accounts/enable", ROLE_ADMIN,
+	    ROUTE_API, staff_api_account_enable },
 };
 
 static const struct {

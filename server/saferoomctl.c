@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,6 +55,11 @@ static int	ctl_staff_add(struct store *, int, char **);
 static int	ctl_service_add(struct store *, int, char **);
 static int	ctl_hours_add(struct store *, int, char **);
 static int	ctl_timeoff_add(struct store *, int, char **);
+static int	ctl_staff_reset(struct store *, int, char **);
+static int	ctl_staff_disable(struct store *, int, char **);
+static int	ctl_staff_enable(struct store *, int, char **);
+static int	ctl_staff_list(struct store *, int, char **);
+static int	ctl_audit(struct store *, int, char **);
 static int	ctl_find_therapist(struct store *, const char *,
 		    struct store_staff *);
 static int	ctl_settings_set(struct store *, int, char **);
@@ -65,6 +71,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "add", ctl_staff_add,
 	    "staff add --role admin|therapist|desk --username NAME "
 	    "[--display-name TEXT] --password-stdin" },
+	{ "staff", "reset", ctl_staff_reset,
+	    "staff reset --username NAME --password-stdin   (new password and TOTP secret)" },
+	{ "staff", "disable", ctl_staff_disable, "staff disable --username NAME" },
+	{ "staff", "enable", ctl_staff_enable, "staff enable --username NAME" },
+	{ "staff", "list", ctl_staff_list, "staff list" },
+	{ "audit", NULL, ctl_audit, "audit [--limit N]" },
 	{ "service", "add", ctl_service_add,
 	    "service add --name TEXT --minutes N --price-cents N --currency CUR" },
 	{ "hours", "add", ctl_hours_add,
@@ -417,6 +429,158 @@ ctl_timeoff_add(struct store *st, int argc, char **argv)
 		return ctl_fail(st, "cannot commit");
 	printf("therapist: %s\nfrom: %s\nto: %s\n", t.username, opts[1].value,
 	    opts[2].value != NULL ? opts[2].value : opts[1].value);
+	return CTL_EXIT_OK;
+}
+
+/* The staff member --username names, or the usage status after saying why. */
+static int
+ctl_find_staff(struct store *st, const char *username, struct store_staff *s)
+{
+	switch (store_staff_find(st, username, s)) {
+	case 0:
+		return 0;
+	case 1:
+		return ctl_bad("there is no staff member '%.64s'", username);
+	default:
+		return ctl_fail(st, "cannot read staff");
+	}
+}
+
+/*
+ * A new password and a new TOTP secret for a member who lost theirs; all
+ * their sessions end. The new secret is printed once, like at staff add.
+ */
+static int
+ctl_staff_reset(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt		 opts[] = {
+		{ "username", 0, 1, NULL },
+		{ "password-stdin", 1, 1, NULL },
+	};
+	struct store_staff	 s;
+	char			 password[CTL_PASSWORD_MAX + 2], hash[KDF_HASH_MAX];
+	char			 b32[BASE32_ENCODED_LEN(TOTP_SECRET_LEN) + 1];
+	char			 uri[TOTP_URI_MAX];
+	uint8_t			 secret[TOTP_SECRET_LEN];
+	int			 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if ((rc = ctl_find_staff(st, opts[0].value, &s)) != 0)
+		return rc;
+	if ((rc = ctl_read_password(password, sizeof(password))) != 0)
+		goto done;
+	rc = CTL_EXIT_FAIL;
+	if (kdf_hash(&KDF_PASSWORD, password, strlen(password), hash) == -1 ||
+	    totp_new_secret(secret) == -1 ||
+	    base32_encode(secret, sizeof(secret), b32, sizeof(b32)) == -1 ||
+	    totp_uri(uri, sizeof(uri), CTL_TOTP_ISSUER, s.username, b32) == -1) {
+		fprintf(stderr, "saferoomctl: cannot make the credentials\n");
+		goto done;
+	}
+	if (store_begin(st) == -1 ||
+	    store_staff_set_password(st, s.id, hash) == -1 ||
+	    store_staff_set_totp(st, s.id, secret, sizeof(secret)) == -1 ||
+	    store_sessions_end_staff(st, s.id) == -1 ||
+	    store_audit(st, 0, "account_reset", NULL, s.username) == -1 ||
+	    store_commit(st) == -1) {
+		rc = ctl_fail(st, "cannot reset the account");
+		goto done;
+	}
+	printf("username: %s\ntotp_secret: %s\ntotp_uri: %s\n", s.username,
+	    b32, uri);
+	rc = CTL_EXIT_OK;
+done:
+	OPENSSL_cleanse(password, sizeof(password));
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(b32, sizeof(b32));
+	OPENSSL_cleanse(uri, sizeof(uri));
+	return rc;
+}
+
+static int
+ctl_staff_set_disabled(struct store *st, int argc, char **argv, int disabled)
+{
+	struct ctl_opt		 opts[] = {
+		{ "username", 0, 1, NULL },
+	};
+	struct store_staff	 s;
+	int			 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0 ||
+	    (rc = ctl_find_staff(st, opts[0].value, &s)) != 0)
+		return rc;
+	if (store_begin(st) == -1 ||
+	    store_staff_set_disabled(st, s.id, disabled) == -1 ||
+	    (disabled && store_sessions_end_staff(st, s.id) == -1) ||
+	    store_audit(st, 0, disabled ? "account_disabled" :
+	    "account_enabled", NULL, s.username) == -1 ||
+	    store_commit(st) == -1)
+		return ctl_fail(st, "cannot change the account");
+	printf("username: %s\ndisabled: %s\n", s.username,
+	    disabled ? "yes" : "no");
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_staff_disable(struct store *st, int argc, char **argv)
+{
+	return ctl_staff_set_disabled(st, argc, argv, 1);
+}
+
+static int
+ctl_staff_enable(struct store *st, int argc, char **argv)
+{
+	return ctl_staff_set_disabled(st, argc, argv, 0);
+}
+
+static int
+ctl_staff_list(struct store *st, int argc, char **argv)
+{
+	struct store_staff	*t = NULL;
+	size_t			 n, i;
+
+	if (argc != 0)
+		return ctl_bad("usage: staff list");
+	if (store_staff_all(st, &t, &n) == -1)
+		return ctl_fail(st, "cannot read staff");
+	for (i = 0; i < n; i++)
+		printf("%sid: %lld\nusername: %s\ndisplay_name: %s\nrole: %s\n",
+		    i > 0 ? "\n" : "", (long long)t[i].id, t[i].username,
+		    t[i].display_name, store_role_name(t[i].role));
+	free(t);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_audit(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt			 opts[] = {
+		{ "limit", 0, 0, NULL },
+	};
+	struct store_audit_entry	*e = NULL;
+	long long			 limit = 100;
+	char				 at[32];
+	struct tm			 tm;
+	size_t				 n, i;
+	int				 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if (opts[0].value != NULL &&
+	    util_parse_int(opts[0].value, 1, 100000, &limit) == -1)
+		return ctl_bad("--limit must be a whole number from 1 to 100000");
+	if (store_audit_list(st, (int)limit, &e, &n) == -1)
+		return ctl_fail(st, "cannot read the audit log");
+	for (i = 0; i < n; i++) {
+		gmtime_r(&e[i].at, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%sat: %s\nstaff: %s\naction: %s\nbooking: %s\n"
+		    "detail: %s\n", i > 0 ? "\n" : "", at,
+		    e[i].username[0] != '\0' ? e[i].username : "(saferoomctl)",
+		    e[i].action, e[i].ref, e[i].detail);
+	}
+	free(e);
 	return CTL_EXIT_OK;
 }
 

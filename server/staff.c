@@ -8,7 +8,10 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <event2/buffer.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "saferoom/auth.h"
 #include "saferoom/booking.h"
@@ -326,9 +329,6 @@ staff_booking_json(struct http_ctx *ctx, const struct store_booking *b)
 		return NULL;
 	staff_label(b, label);
 	json_object_set_new(j, "label", json_string(label));
-	if (b->cancel_reason[0] != '\0')
-		json_object_set_new(j, "cancel_reason",
-		    json_string(b->cancel_reason));
 	return j;
 }
 
@@ -668,4 +668,266 @@ staff_api_audit(struct http_req *req)
 	}
 	free(e);
 	http_reply_json(req, 200, json_pack("{s:o}", "entries", list));
+}
+
+static void
+staff_reset_answer(struct http_req *req, const char *password, const char *b32,
+    const char *uri)
+{
+	json_t	*j;
+
+	j = json_pack("{s:s,s:s}", "totp_secret", b32, "totp_uri", uri);
+	if (j != NULL && password != NULL)
+		json_object_set_new(j, "password", json_string(password));
+	http_reply_json(req, 200, j);
+}
+
+static void
+staff_totp_checked(struct http_req *req, int ok)
+{
+	if (!ok) {
+		http_error(req, 403, "wrong_password",
+		    "The current password is not right.");
+		return;
+	}
+	auth_reset_account(req, &req->session->staff, 0, staff_reset_answer);
+}
+
+void
+staff_api_totp(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "password", INPUT_SECRET, 1, 1, AUTH_PASSWORD_MAX },
+	};
+	struct input_value	 v[1];
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 1, v, err) == -1) {
+		input_wipe(v, 1);
+		http_error(req, 400, "bad_request", err);
+		return;
+	}
+	auth_check_password(req, v[0].text, staff_totp_checked);
+	input_wipe(v, 1);
+}
+
+/* The account an admin names in the body, or -1 after answering. */
+static int
+staff_account_of(struct http_req *req, struct store_staff *s)
+{
+	static const struct input_field f[] = {
+		{ "username", INPUT_TEXT, 1, 1, STORE_USERNAME_MAX },
+	};
+	struct input_value	 v[1];
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_json(req->body, req->body_len, f, 1, v, err) == -1)
+		return http_error(req, 400, "bad_request", err);
+	switch (store_staff_find(&req->ctx->store, v[0].text, s)) {
+	case 0:
+		return 0;
+	case 1:
+		return http_error(req, 404, "not_found",
+		    "There is no such staff member.");
+	default:
+		return staff_fail(req, ST_INTERNAL);
+	}
+}
+
+void
+staff_api_account_reset(struct http_req *req)
+{
+	struct store_staff	 s;
+
+	if (staff_account_of(req, &s) == -1)
+		return;
+	auth_reset_account(req, &s, 1, staff_reset_answer);
+}
+
+static void
+staff_account_disable(struct http_req *req, int disabled)
+{
+	struct http_ctx		*ctx = req->ctx;
+	struct store_staff	 s;
+
+	if (staff_account_of(req, &s) == -1)
+		return;
+	if (s.id == req->session->staff.id) {
+		http_error(req, 409, "self",
+		    "You cannot disable your own account.");
+		return;
+	}
+	if (store_begin(&ctx->store) == -1 ||
+	    store_staff_set_disabled(&ctx->store, s.id, disabled) == -1 ||
+	    (disabled && store_sessions_end_staff(&ctx->store, s.id) == -1) ||
+	    store_audit(&ctx->store, req->session->staff.id, disabled ?
+	    "account_disabled" : "account_enabled", NULL, s.username) == -1 ||
+	    store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+void
+staff_api_account_disable(struct http_req *req)
+{
+	staff_account_disable(req, 1);
+}
+
+void
+staff_api_account_enable(struct http_req *req)
+{
+	staff_account_disable(req, 0);
+}
+
+void
+staff_api_accounts(struct http_req *req)
+{
+	struct store_staff	*t = NULL;
+	json_t			*list;
+	size_t			 n, i;
+
+	if (store_staff_all(&req->ctx->store, &t, &n) == -1) {
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s}",
+		    "id", (json_int_t)t[i].id, "username", t[i].username,
+		    "display_name", t[i].display_name,
+		    "role", store_role_name(t[i].role)));
+	free(t);
+	http_reply_json(req, 200, json_pack("{s:o}", "staff", list));
+}
+
+/* ---- the therapist's calendar feed -------------------------------------------- */
+
+#define STAFF_FEED_PAST_DAYS	7
+#define STAFF_FEED_DAYS		90
+
+void
+staff_api_feed(struct http_req *req)
+{
+	struct http_ctx	*ctx = req->ctx;
+	uint8_t		 id[32], hash[32];
+	char		 hex[65], url[512];
+	const char	*host = http_header(req, "Host");
+
+	if (RAND_bytes(id, sizeof(id)) != 1) {
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	SHA256(id, sizeof(id), hash);
+	util_hex(id, sizeof(id), hex);
+	OPENSSL_cleanse(id, sizeof(id));
+	if (store_begin(&ctx->store) == -1 ||
+	    store_staff_set_feed(&ctx->store, req->session->staff.id, hash) == -1 ||
+	    store_audit(&ctx->store, req->session->staff.id, "feed_created", NULL,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		OPENSSL_cleanse(hex, sizeof(hex));
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	/* The Host a browser sent is ours (TLS certificate); fall back to a path. */
+	if (host != NULL && strlen(host) < 200 && strpbrk(host, "/\\ \"<>") == NULL)
+		snprintf(url, sizeof(url), "https://%s/feed/%s.ics", host, hex);
+	else
+		snprintf(url, sizeof(url), "/feed/%s.ics", hex);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	http_reply_json(req, 200, json_pack("{s:s}", "url", url));
+	OPENSSL_cleanse(url, sizeof(url));
+}
+
+void
+staff_api_feed_revoke(struct http_req *req)
+{
+	struct http_ctx	*ctx = req->ctx;
+
+	if (store_begin(&ctx->store) == -1 ||
+	    store_staff_set_feed(&ctx->store, req->session->staff.id, NULL) == -1 ||
+	    store_audit(&ctx->store, req->session->staff.id, "feed_revoked", NULL,
+	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	http_reply(req, 204, NULL, NULL);
+}
+
+static void
+staff_ics_time(time_t t, char out[20])
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 20, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+void
+staff_feed_ics(struct http_req *req)
+{
+	struct auth_session	 who;
+	struct store_booking	*b = NULL;
+	struct evbuffer		*buf;
+	uint8_t			 id[32], hash[32];
+	char			 hex[65], start[20], end[20], stamp[20];
+	const char		*p = req->path + strlen("/feed/");
+	size_t			 n, i;
+	int			 rc;
+
+	/* /feed/<64 hex>.ics; the secret is never logged or kept. */
+	if (strlen(p) != 68 || strcmp(p + 64, ".ics") != 0) {
+		http_error(req, 404, "not_found", "There is no such feed.");
+		return;
+	}
+	memcpy(hex, p, 64);
+	hex[64] = '\0';
+	rc = util_unhex(hex, id, sizeof(id));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc == -1) {
+		http_error(req, 404, "not_found", "There is no such feed.");
+		return;
+	}
+	SHA256(id, sizeof(id), hash);
+	OPENSSL_cleanse(id, sizeof(id));
+	memset(&who, 0, sizeof(who));
+	switch (store_staff_by_feed(&req->ctx->store, hash, &who.staff)) {
+	case 0:
+		break;
+	case 1:
+		http_error(req, 404, "not_found", "There is no such feed.");
+		return;
+	default:
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	who.staff.role = ROLE_THERAPIST;	/* a feed shows its owner's own */
+	if (staff_calendar(req->ctx, &who, staff_today() - STAFF_FEED_PAST_DAYS,
+	    STAFF_FEED_DAYS, 0, &b, &n) == -1 || (buf = evbuffer_new()) == NULL) {
+		free(b);
+		staff_fail(req, ST_INTERNAL);
+		return;
+	}
+	staff_ics_time(time(NULL), stamp);
+	evbuffer_add_printf(buf, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	    "PRODID:-//saferoom//staff feed//EN\r\n");
+	for (i = 0; i < n; i++) {
+		staff_ics_time(b[i].start, start);
+		staff_ics_time(b[i].end, end);
+		/* Neutral: no service, no label, nothing about the practice. */
+		evbuffer_add_printf(buf, "BEGIN:VEVENT\r\nUID:%s@saferoom.invalid"
+		    "\r\nDTSTAMP:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n"
+		    "SUMMARY:Appointment\r\nSTATUS:%s\r\nEND:VEVENT\r\n",
+		    b[i].ref, stamp, start, end,
+		    strcmp(b[i].status, "cancelled") == 0 ? "CANCELLED" :
+		    "CONFIRMED");
+	}
+	evbuffer_add_printf(buf, "END:VCALENDAR\r\n");
+	free(b);
+	http_reply(req, 200, "text/calendar; charset=utf-8", buf);
+	evbuffer_free(buf);
 }

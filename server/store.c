@@ -1356,3 +1356,16 @@ store_timeoff_delete(struct store *st, int64_t staff_id, int64_t id)
 	return store_write(st, "DELETE FROM time_off WHERE id = ? AND "
 	    "staff_id = ?", "time off delete", store_bind_id_owner, &a);
 }
+
+int
+store_staff_all(struct store *st, struct store_staff **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT id, username, display_name, role "
+	    "FROM staff ORDER BY id");
+	if (stmt == NULL)
+		return -1;
+	return store_collect(st, stmt, sizeof(**out), store_staff_row,
+	    (void **)out, n);
+}

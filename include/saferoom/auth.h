@@ -72,7 +72,27 @@ typedef void	(*auth_done_fn)(struct http_req *, int ok);
 int	auth_change_password(struct http_req *, const char *current,
 	    const char *next, auth_done_fn done);
 
-/* Hash a new password for staff (saferoomctl, password changes). 0 or -1. */
+/* Is password acceptable for staff (length AUTH_PASSWORD_MIN..MAX)? */
 int	auth_password_ok(const char *password);
+
+/*
+ * Check the signed-in member's password on the pool, then done(req, 1) or
+ * done(req, 0) (counted as a failed login). For changes that need it.
+ */
+int	auth_check_password(struct http_req *, const char *password,
+	    auth_done_fn done);
+
+/*
+ * Give staff member who a new random password and a new TOTP secret (an
+ * admin's reset, or a member replacing their own TOTP with new_password
+ * NULL: then only the secret changes). All their sessions end but the
+ * caller's own when who is the caller. done gets the new password (or
+ * NULL) and the base32 secret and otpauth URI, shown once; on failure
+ * auth answers 500 itself.
+ */
+typedef void	(*auth_reset_fn)(struct http_req *, const char *password,
+		    const char *b32, const char *uri);
+int	auth_reset_account(struct http_req *, const struct store_staff *who,
+	    int new_password, auth_reset_fn done);
 
 #endif

@@ -106,5 +106,18 @@ void	staff_api_timeoff_delete(struct http_req *);
 void	staff_api_password(struct http_req *);
 void	staff_api_audit(struct http_req *);
 void	staff_api_me(struct http_req *);
+void	staff_api_totp(struct http_req *);
+void	staff_api_accounts(struct http_req *);
+void	staff_api_account_reset(struct http_req *);
+void	staff_api_account_disable(struct http_req *);
+void	staff_api_account_enable(struct http_req *);
+/*
+ * The calendar feed: POST makes a new secret URL (shown once; the old one
+ * stops working), revoke ends it; GET /feed/<secret>.ics serves the
+ * therapist's sessions with neutral titles. Only the SHA-256 is stored.
+ */
+void	staff_api_feed(struct http_req *);
+void	staff_api_feed_revoke(struct http_req *);
+void	staff_feed_ics(struct http_req *);
 
 #endif

@@ -99,6 +99,9 @@ int	store_staff_add(struct store *, struct store_staff *s,
 	    const char *password_hash, const uint8_t *totp_secret,
 	    size_t totp_len);
 
+/* Every staff member, ordered by id; *out freed by the caller. 0 or -1. */
+int	store_staff_all(struct store *, struct store_staff **out, size_t *n);
+
 /* Find a staff member by username. 0 found, 1 not found, -1 error. */
 int	store_staff_find(struct store *, const char *username,
 	    struct store_staff *out);
