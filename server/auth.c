@@ -28,15 +28,30 @@
 #define AUTH_TOUCH_EVERY	60	/* seconds between last_seen updates */
 #define AUTH_COOKIE_MAX		(2 * AUTH_ID_LEN + 1)
 
-static void
-auth_csrf_of(struct http_req *req, const uint8_t id[AUTH_ID_LEN],
+void
+auth_csrf_token(const struct keys *keys, const uint8_t id[AUTH_ID_LEN],
     char out[AUTH_CSRF_LEN + 1])
 {
 	uint8_t	 mac[32];
 
-	keys_mac(req->ctx->keys, "csrf", id, AUTH_ID_LEN, mac);
+	keys_mac(keys, "csrf", id, AUTH_ID_LEN, mac);
 	util_hex(mac, sizeof(mac), out);
 	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+int
+auth_session_live(time_t created, time_t last_seen, time_t now,
+    long long idle, long long max)
+{
+	return now - last_seen <= idle && now - created <= max &&
+	    last_seen <= now + 60 && created <= now + 60;
+}
+
+static void
+auth_csrf_of(struct http_req *req, const uint8_t id[AUTH_ID_LEN],
+    char out[AUTH_CSRF_LEN + 1])
+{
+	auth_csrf_token(req->ctx->keys, id, out);
 }
 
 /* The session id from the cookie. 0 or -1 (none, malformed). */
@@ -106,7 +121,8 @@ auth_check(struct http_req *req, unsigned roles)
 	}
 	idle = settings_get_int(&ctx->store, "session_idle_minutes") * 60;
 	max = settings_get_int(&ctx->store, "session_max_hours") * 3600;
-	if (found == 1 || now - s.last_seen > idle || now - s.created > max) {
+	if (found == 1 || !auth_session_live(s.created, s.last_seen, now, idle,
+	    max)) {
 		if (found == 0)
 			(void)store_session_delete(&ctx->store, s.id);
 		OPENSSL_cleanse(id, sizeof(id));

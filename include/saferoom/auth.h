@@ -18,6 +18,7 @@
 #define SAFEROOM_AUTH_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "saferoom/store.h"
 
@@ -31,6 +32,19 @@
 #define AUTH_PASSWORD_MAX	256
 
 struct http_req;
+struct keys;
+
+/* The CSRF token of a session id: hex HMAC under the MAC key. Pure. */
+void	auth_csrf_token(const struct keys *, const uint8_t id[AUTH_ID_LEN],
+	    char out[AUTH_CSRF_LEN + 1]);
+
+/*
+ * Is a session made at created and last used at last_seen still live at
+ * now, with idle and max seconds allowed? Pure; a clock far in the future
+ * (a tampered row) is not live.
+ */
+int	auth_session_live(time_t created, time_t last_seen, time_t now,
+	    long long idle, long long max);
 
 /* The signed-in staff member of a request, set by auth_check(). */
 struct auth_session {

@@ -11,6 +11,7 @@
 
 #include "saferoom/catalog.h"
 #include "saferoom/routes.h"
+#include "saferoom/store.h"
 #include "saferoom/util.h"
 #include "saferoom/web.h"
 
@@ -163,9 +164,59 @@ test_allow_header(void)
 	CHECK(out[1] == 'X');
 }
 
+/*
+ * The permission table: who may call each staff route (issue 4). A change
+ * to the roles column of routes.c must be a change to this table too.
+ */
+static void
+test_permissions(void)
+{
+	static const struct {
+		int		 method;
+		const char	*path;
+		unsigned	 roles;
+	} want[] = {
+		{ EVHTTP_REQ_POST, "/api/v1/staff/login", 0 },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/logout",
+		    ROLE_ADMIN | ROLE_THERAPIST | ROLE_DESK },
+		{ EVHTTP_REQ_GET, "/api/v1/staff/calendar",
+		    ROLE_ADMIN | ROLE_THERAPIST | ROLE_DESK },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/checkin", ROLE_ADMIN | ROLE_DESK },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/noshow", ROLE_ADMIN | ROLE_DESK },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/cancel",
+		    ROLE_ADMIN | ROLE_THERAPIST | ROLE_DESK },
+		{ EVHTTP_REQ_GET, "/api/v1/staff/hours",
+		    ROLE_ADMIN | ROLE_THERAPIST },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/hours",
+		    ROLE_ADMIN | ROLE_THERAPIST },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/feed", ROLE_THERAPIST },
+		{ EVHTTP_REQ_GET, "/api/v1/staff/audit", ROLE_ADMIN },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/accounts/reset", ROLE_ADMIN },
+		{ EVHTTP_REQ_POST, "/api/v1/staff/accounts/disable", ROLE_ADMIN },
+		/* The client's routes need no staff session. */
+		{ EVHTTP_REQ_POST, "/api/v1/bookings", 0 },
+		{ EVHTTP_REQ_GET, "/api/v1/booking", 0 },
+		{ EVHTTP_REQ_GET, "/", 0 },
+	};
+	const struct route	*r;
+	unsigned		 allowed;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		r = routes_match(want[i].method, want[i].path, &allowed);
+		if (!CHECK(r != NULL)) {
+			fprintf(stderr, "\tno route %s\n", want[i].path);
+			continue;
+		}
+		if (!CHECK_INT(r->roles, want[i].roles))
+			fprintf(stderr, "\troles of %s\n", want[i].path);
+	}
+}
+
 int
 main(void)
 {
+	test_permissions();
 	test_exact();
 	test_method_not_allowed();
 	test_unknown();
