@@ -84,47 +84,79 @@ token_new(struct token *t)
 }
 
 void
-token_format(const struct token *t, char out[TOKEN_GROUPED_MAX])
+token_group(const char *sym, size_t len, char *out)
 {
 	size_t	 i, o = 0;
-	char	 c;
 
-	for (i = 0; i < TOKEN_LEN; i++) {
+	for (i = 0; i < len; i++) {
 		if (i > 0 && i % TOKEN_GROUP == 0)
 			out[o++] = '-';
-		c = i < TOKEN_LOOKUP_LEN ? t->lookup[i] :
-		    t->secret[i - TOKEN_LOOKUP_LEN];
-		out[o++] = c;
+		out[o++] = sym[i];
 	}
 	out[o] = '\0';
 }
 
-int
-token_parse(const char *in, struct token *out)
+void
+token_format(const struct token *t, char out[TOKEN_GROUPED_MAX])
 {
-	char		 sym[TOKEN_LEN];
-	size_t		 i, n = 0;
-	char		 c;
-	int		 rc = -1;
+	char	 sym[TOKEN_LEN];
 
-	memset(out, 0, sizeof(*out));
+	memcpy(sym, t->lookup, TOKEN_LOOKUP_LEN);
+	memcpy(sym + TOKEN_LOOKUP_LEN, t->secret, TOKEN_SECRET_LEN);
+	token_group(sym, TOKEN_LEN, out);
+	OPENSSL_cleanse(sym, sizeof(sym));
+}
+
+int
+token_symbols(const char *in, char *sym, size_t want)
+{
+	size_t	 i, n = 0;
+	char	 c;
+
 	if (in == NULL || strnlen(in, TOKEN_INPUT_MAX + 1) > TOKEN_INPUT_MAX)
 		goto fail;
 	for (i = 0; in[i] != '\0'; i++) {
 		if (in[i] == ' ' || in[i] == '\t' || in[i] == '-')
 			continue;
-		if ((c = token_canon(in[i])) == 0 || n == TOKEN_LEN)
+		if ((c = token_canon(in[i])) == 0 || n == want)
 			goto fail;
 		sym[n++] = c;
 	}
-	if (n != TOKEN_LEN)
-		goto fail;
+	if (n == want)
+		return 0;
+ fail:
+	OPENSSL_cleanse(sym, want);
+	return -1;
+}
+
+int
+token_symbol_value(char c)
+{
+	const char	*p;
+
+	if (c == '\0' || (p = strchr(token_alphabet, c)) == NULL)
+		return -1;
+	return (int)(p - token_alphabet);
+}
+
+char
+token_symbol(int v)
+{
+	return token_alphabet[v & 0x1f];
+}
+
+int
+token_parse(const char *in, struct token *out)
+{
+	char	 sym[TOKEN_LEN];
+
+	memset(out, 0, sizeof(*out));
+	if (token_symbols(in, sym, TOKEN_LEN) == -1)
+		return -1;
 	memcpy(out->lookup, sym, TOKEN_LOOKUP_LEN);
 	memcpy(out->secret, sym + TOKEN_LOOKUP_LEN, TOKEN_SECRET_LEN);
-	rc = 0;
- fail:
 	OPENSSL_cleanse(sym, sizeof(sym));
-	return rc;
+	return 0;
 }
 
 void

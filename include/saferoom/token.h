@@ -41,6 +41,18 @@ int	token_parse(const char *in, struct token *out);
 /* Wipe a token. */
 void	token_wipe(struct token *);
 
+/*
+ * The building blocks, shared with voucher codes: read exactly want
+ * canonical symbols from typed input into sym (forgiving as token_parse;
+ * 0, or -1 with sym wiped); a symbol's value 0..31 (-1 if none); the symbol
+ * of a value; and sym[0..len) grouped by 4 with dashes into out (len +
+ * len / 4 + 1 bytes).
+ */
+int	token_symbols(const char *in, char *sym, size_t want);
+int	token_symbol_value(char c);
+char	token_symbol(int v);
+void	token_group(const char *sym, size_t len, char *out);
+
 /* len random symbols of the alphabet into out (len + 1 bytes). 0 or -1. */
 int	token_random_id(char *out, size_t len);
 
