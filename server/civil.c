@@ -154,6 +154,16 @@ civil_utc_to_local(time_t t, long *day, int *minute)
 	*minute = tm.tm_hour * 60 + tm.tm_min;
 }
 
+long
+civil_today(void)
+{
+	long	 day;
+	int	 minute;
+
+	civil_utc_to_local(time(NULL), &day, &minute);
+	return day;
+}
+
 int
 civil_parse_rfc3339(const char *s, time_t *out)
 {

@@ -324,16 +324,6 @@ pages_day_rows(struct http_req *req, const struct store_service *s,
 	return 0;
 }
 
-static long
-pages_today(void)
-{
-	long	 day;
-	int	 minute;
-
-	civil_utc_to_local(time(NULL), &day, &minute);
-	return day;
-}
-
 void
 pages_book_day(struct http_req *req)
 {
@@ -347,7 +337,7 @@ pages_book_day(struct http_req *req)
 	char			 name[STORE_NAME_MAX + 1], base[PAGES_HREF_MAX];
 	char			 later[PAGES_HREF_MAX], tt[24], date[CIVIL_DATE_MAX];
 	int64_t			 therapist;
-	long			 from, today = pages_today();
+	long			 from, today = civil_today();
 	int			 count;
 
 	if (pages_therapist_param(req, &therapist) == -1 ||
@@ -795,7 +785,7 @@ pages_manage_reschedule(struct http_req *req)
 	struct evbuffer		*rows;
 	char			 when[128], later[PAGES_HREF_MAX], date[CIVIL_DATE_MAX];
 	char			 label[64] = "";
-	long			 from, today = pages_today();
+	long			 from, today = civil_today();
 	int			 count, rc;
 
 	if (pages_cookie_booking(req, &b) == -1 || pages_query(req, f, 2, v) == -1)

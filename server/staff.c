@@ -345,16 +345,6 @@ staff_reply_booking(struct http_req *req, enum staff_status s,
 	return http_reply_json(req, 200, j);
 }
 
-static long
-staff_today(void)
-{
-	long	 day;
-	int	 minute;
-
-	civil_utc_to_local(time(NULL), &day, &minute);
-	return day;
-}
-
 void
 staff_api_calendar(struct http_req *req)
 {
@@ -374,7 +364,7 @@ staff_api_calendar(struct http_req *req)
 		return;
 	}
 	if (staff_calendar(req->ctx, req->session,
-	    v[0].present ? v[0].num : staff_today(),
+	    v[0].present ? v[0].num : civil_today(),
 	    v[1].present ? (int)v[1].num : 7, v[2].present ? v[2].num : 0,
 	    &b, &n) == -1) {
 		staff_fail(req, ST_INTERNAL);
@@ -468,7 +458,7 @@ staff_api_hours(struct http_req *req)
 	}
 	who = staff_subject(req->session, v[0].present ? v[0].num : 0);
 	if (store_hours_list(&req->ctx->store, who, &h, &nh) == -1 ||
-	    store_timeoff_list(&req->ctx->store, who, staff_today(), &o,
+	    store_timeoff_list(&req->ctx->store, who, civil_today(), &o,
 	    &no) == -1) {
 		free(h);
 		staff_fail(req, ST_INTERNAL);
@@ -906,7 +896,7 @@ staff_feed_ics(struct http_req *req)
 		return;
 	}
 	who.staff.role = ROLE_THERAPIST;	/* a feed shows its owner's own */
-	if (staff_calendar(req->ctx, &who, staff_today() - STAFF_FEED_PAST_DAYS,
+	if (staff_calendar(req->ctx, &who, civil_today() - STAFF_FEED_PAST_DAYS,
 	    STAFF_FEED_DAYS, 0, &b, &n) == -1 || (buf = evbuffer_new()) == NULL) {
 		free(b);
 		staff_fail(req, ST_INTERNAL);

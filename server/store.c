@@ -371,6 +371,29 @@ fail:
 	return -1;
 }
 
+/*
+ * Run a query of at most one row, read by row() into out (zeroed first).
+ * Returns 0 found, 1 not found, -1 on error (logged). Finalizes stmt.
+ */
+static int
+store_fetch_one(struct store *st, sqlite3_stmt *stmt,
+    void (*row)(sqlite3_stmt *, void *), void *out, size_t outsz)
+{
+	int	 rc = -1, step;
+
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		memset(out, 0, outsz);
+		row(stmt, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	else
+		log_warnx("store", "query: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static void
 store_service_row(sqlite3_stmt *stmt, void *p)
 {
@@ -478,22 +501,13 @@ store_staff_find(struct store *st, const char *username,
     struct store_staff *out)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc = -1, step;
 
 	stmt = store_prepare(st, "SELECT id, username, display_name, role "
 	    "FROM staff WHERE username = ?");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, username, -1, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_staff_row(stmt, out);
-		rc = 0;
-	} else if (step == SQLITE_DONE)
-		rc = 1;
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_fetch_one(st, stmt, store_staff_row, out, sizeof(*out));
 }
 
 long long
@@ -593,44 +607,26 @@ int
 store_service_get(struct store *st, int64_t id, struct store_service *out)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc = -1, step;
 
 	stmt = store_prepare(st, "SELECT id, name, minutes, price_cents, "
 	    "currency FROM services WHERE id = ? AND active = 1");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_service_row(stmt, out);
-		rc = 0;
-	} else if (step == SQLITE_DONE)
-		rc = 1;
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_fetch_one(st, stmt, store_service_row, out, sizeof(*out));
 }
 
 int
 store_therapist_get(struct store *st, int64_t id, struct store_staff *out)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc = -1, step;
 
 	stmt = store_prepare(st, "SELECT id, username, display_name, role "
 	    "FROM staff WHERE id = ? AND role = 'therapist' AND disabled = 0");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_staff_row(stmt, out);
-		rc = 0;
-	} else if (step == SQLITE_DONE)
-		rc = 1;
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_fetch_one(st, stmt, store_staff_row, out, sizeof(*out));
 }
 
 static void
@@ -771,7 +767,6 @@ store_booking_one(struct store *st, const char *where, int64_t id,
 {
 	char		 sql[1024];
 	sqlite3_stmt	*stmt;
-	int		 rc = -1, step;
 
 	snprintf(sql, sizeof(sql), "SELECT " STORE_BOOKING_COLS "WHERE %s",
 	    where);
@@ -781,17 +776,7 @@ store_booking_one(struct store *st, const char *where, int64_t id,
 		sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(stmt, 1, id);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_booking_row(stmt, out);
-		rc = 0;
-	} else if (step == SQLITE_DONE)
-		rc = 1;
-	else
-		log_warnx("store", "booking read: %s", sqlite3_errmsg(st->db));
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_fetch_one(st, stmt, store_booking_row, out, sizeof(*out));
 }
 
 int
@@ -1259,22 +1244,13 @@ store_staff_by_feed(struct store *st, const uint8_t hash[32],
     struct store_staff *out)
 {
 	sqlite3_stmt	*stmt;
-	int		 rc = -1, step;
 
 	stmt = store_prepare(st, "SELECT id, username, display_name, role "
 	    "FROM staff WHERE feed_hash = ? AND disabled = 0");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_staff_row(stmt, out);
-		rc = 0;
-	} else if (step == SQLITE_DONE)
-		rc = 1;
-	sqlite3_finalize(stmt);
-	return rc;
+	return store_fetch_one(st, stmt, store_staff_row, out, sizeof(*out));
 }
 
 static void

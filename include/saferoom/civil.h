@@ -39,6 +39,9 @@ void	civil_format_date(long days, char out[CIVIL_DATE_MAX]);
  */
 int	civil_local_to_utc(long day, int minute, time_t *out);
 
+/* Today, the local day in the clinic's zone. */
+long	civil_today(void);
+
 /* The local day and minute of an instant in the clinic's zone. */
 void	civil_utc_to_local(time_t t, long *day, int *minute);
 
