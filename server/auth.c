@@ -391,36 +391,48 @@ auth_change_done(void *arg)
 	auth_job_free(j);
 }
 
-int
-auth_change_password(struct http_req *req, const char *current,
-    const char *next, auth_done_fn done)
+/*
+ * Check the signed-in member's password against current on the pool; then
+ * hash next too when it is not NULL; then after(job) on the loop. Answers
+ * itself on failure to start (returns -1).
+ */
+static int
+auth_session_job(struct http_req *req, const char *current, const char *next,
+    auth_done_fn done, void (*after)(void *))
 {
-	struct http_ctx	*ctx = req->ctx;
 	struct auth_job	*j;
 
-	if (!auth_password_ok(next)) {
-		done(req, -1);
-		return 0;
-	}
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return http_error(req, 503, "unavailable", "Out of memory.");
 	j->req = req;
 	j->done = done;
 	j->user_key = auth_user_key(req, req->session->staff.username);
 	j->addr_key = http_client_key(req, "login-addr");
-	if (store_staff_credentials(&ctx->store, req->session->staff.username,
-	    &j->staff, &j->cred) != 0) {
+	if (store_staff_credentials(&req->ctx->store,
+	    req->session->staff.username, &j->staff, &j->cred) != 0) {
 		auth_job_free(j);
 		return http_error(req, 500, "internal_error",
 		    "The account could not be read.");
 	}
 	snprintf(j->password, sizeof(j->password), "%s", current);
-	snprintf(j->next, sizeof(j->next), "%s", next);
-	if (http_submit(req, auth_job_work, auth_change_done, j) == -1) {
+	if (next != NULL)
+		snprintf(j->next, sizeof(j->next), "%s", next);
+	if (http_submit(req, auth_job_work, after, j) == -1) {
 		auth_job_free(j);
 		return -1;
 	}
 	return 0;
+}
+
+int
+auth_change_password(struct http_req *req, const char *current,
+    const char *next, auth_done_fn done)
+{
+	if (!auth_password_ok(next)) {
+		done(req, -1);
+		return 0;
+	}
+	return auth_session_job(req, current, next, done, auth_change_done);
 }
 
 static void
@@ -438,26 +450,7 @@ int
 auth_check_password(struct http_req *req, const char *password,
     auth_done_fn done)
 {
-	struct auth_job	*j;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return http_error(req, 503, "unavailable", "Out of memory.");
-	j->req = req;
-	j->done = done;
-	j->user_key = auth_user_key(req, req->session->staff.username);
-	j->addr_key = http_client_key(req, "login-addr");
-	if (store_staff_credentials(&req->ctx->store,
-	    req->session->staff.username, &j->staff, &j->cred) != 0) {
-		auth_job_free(j);
-		return http_error(req, 500, "internal_error",
-		    "The account could not be read.");
-	}
-	snprintf(j->password, sizeof(j->password), "%s", password);
-	if (http_submit(req, auth_job_work, auth_check_done, j) == -1) {
-		auth_job_free(j);
-		return -1;
-	}
-	return 0;
+	return auth_session_job(req, password, NULL, done, auth_check_done);
 }
 
 #define AUTH_RANDOM_PASSWORD_LEN	16
