@@ -62,9 +62,23 @@ staff_label(const struct store_booking *b, char out[16])
 int64_t
 staff_subject(const struct auth_session *a, int64_t requested)
 {
-	if (a->staff.role == ROLE_THERAPIST || requested <= 0)
+	if (requested <= 0)
 		return a->staff.id;
+	if (a->staff.role == ROLE_THERAPIST && requested != a->staff.id)
+		return 0;	/* a therapist edits only their own */
 	return requested;
+}
+
+/* staff_subject() or answer 403; returns 0 after answering. */
+static int64_t
+staff_subject_or_reply(struct http_req *req, const struct input_value *v)
+{
+	int64_t	 who = staff_subject(req->session, v->present ? v->num : 0);
+
+	if (who == 0)
+		http_error(req, 403, "forbidden",
+		    "You may only change your own hours.");
+	return who;
 }
 
 enum staff_status
@@ -456,7 +470,8 @@ staff_api_hours(struct http_req *req)
 		http_error(req, 400, "bad_request", err);
 		return;
 	}
-	who = staff_subject(req->session, v[0].present ? v[0].num : 0);
+	if ((who = staff_subject_or_reply(req, &v[0])) == 0)
+		return;
 	if (store_hours_list(&req->ctx->store, who, &h, &nh) == -1 ||
 	    store_timeoff_list(&req->ctx->store, who, civil_today(), &o,
 	    &no) == -1) {
@@ -498,6 +513,7 @@ staff_api_hours_add(struct http_req *req)
 	};
 	struct input_value	 v[4];
 	char			 err[INPUT_ERR_MAX];
+	int64_t			 who;
 	int			 from, to;
 	enum staff_status	 s;
 
@@ -511,8 +527,10 @@ staff_api_hours_add(struct http_req *req)
 		    "times as HH:MM with 'from' before 'to'.");
 		return;
 	}
-	s = staff_hours_add(req->ctx, req->session, staff_subject(req->session,
-	    v[3].present ? v[3].num : 0), (int)v[0].num, from, to);
+	if ((who = staff_subject_or_reply(req, &v[3])) == 0)
+		return;
+	s = staff_hours_add(req->ctx, req->session, who, (int)v[0].num, from,
+	    to);
 	if (s != ST_OK) {
 		staff_fail(req, s);
 		return;
@@ -530,6 +548,7 @@ staff_api_hours_delete(struct http_req *req)
 {
 	struct input_value	 v[2];
 	char			 err[INPUT_ERR_MAX];
+	int64_t			 who;
 	enum staff_status	 s;
 
 	if (input_json(req->body, req->body_len, staff_delete_fields, 2, v,
@@ -537,8 +556,9 @@ staff_api_hours_delete(struct http_req *req)
 		http_error(req, 400, "bad_request", err);
 		return;
 	}
-	s = staff_hours_delete(req->ctx, req->session, staff_subject(req->session,
-	    v[1].present ? v[1].num : 0), v[0].num);
+	if ((who = staff_subject_or_reply(req, &v[1])) == 0)
+		return;
+	s = staff_hours_delete(req->ctx, req->session, who, v[0].num);
 	if (s != ST_OK) {
 		staff_fail(req, s);
 		return;
@@ -562,6 +582,7 @@ staff_api_timeoff_add(struct http_req *req)
 	};
 	struct input_value	 v[3];
 	char			 err[INPUT_ERR_MAX];
+	int64_t			 who;
 	long			 to;
 	enum staff_status	 s;
 
@@ -575,8 +596,9 @@ staff_api_timeoff_add(struct http_req *req)
 		    "'to' must not be before 'from'.");
 		return;
 	}
-	s = staff_timeoff_add(req->ctx, req->session, staff_subject(req->session,
-	    v[2].present ? v[2].num : 0), v[0].num, to);
+	if ((who = staff_subject_or_reply(req, &v[2])) == 0)
+		return;
+	s = staff_timeoff_add(req->ctx, req->session, who, v[0].num, to);
 	if (s != ST_OK) {
 		staff_fail(req, s);
 		return;
@@ -589,6 +611,7 @@ staff_api_timeoff_delete(struct http_req *req)
 {
 	struct input_value	 v[2];
 	char			 err[INPUT_ERR_MAX];
+	int64_t			 who;
 	enum staff_status	 s;
 
 	if (input_json(req->body, req->body_len, staff_delete_fields, 2, v,
@@ -596,8 +619,9 @@ staff_api_timeoff_delete(struct http_req *req)
 		http_error(req, 400, "bad_request", err);
 		return;
 	}
-	s = staff_timeoff_delete(req->ctx, req->session,
-	    staff_subject(req->session, v[1].present ? v[1].num : 0), v[0].num);
+	if ((who = staff_subject_or_reply(req, &v[1])) == 0)
+		return;
+	s = staff_timeoff_delete(req->ctx, req->session, who, v[0].num);
 	if (s != ST_OK) {
 		staff_fail(req, s);
 		return;

@@ -79,7 +79,8 @@ int	auth_logout(struct http_req *);
 
 /*
  * Change the signed-in member's password after checking the current one
- * (on the pool); ends their other sessions. done gets ok 1, 0 (wrong
+ * (on the pool); ends all their sessions, this one too, so they sign in
+ * again with the new password. done gets ok 1, 0 (wrong
  * current password), or -1 (the new one is unacceptable: too short).
  */
 typedef void	(*auth_done_fn)(struct http_req *, int ok);

@@ -74,7 +74,10 @@ int	staff_calendar(struct http_ctx *, const struct auth_session *,
 	    long day, int ndays, int64_t therapist, struct store_booking **out,
 	    size_t *n);
 
-/* Whose hours a request edits: the therapist themself, or (admin) one named. */
+/*
+ * Whose hours a request edits: the member themself when requested is 0,
+ * else the one named; 0 when a therapist names someone else (forbidden).
+ */
 int64_t	staff_subject(const struct auth_session *, int64_t requested);
 
 /* Add a weekly range (audited). ST_OK, ST_OVERLAP or ST_INTERNAL. */

@@ -6,6 +6,7 @@
 //   SAFEROOM_TEST_TMP        where each server gets its own folder
 //   SAFEROOM_ARTIFACTS       where screenshots go (see browser.mjs)
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -339,3 +340,250 @@ export function dumpDb(db) {
 
 /** Resolves after ms milliseconds. */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* ---- staff: TOTP codes, demo logins, sessions --------------------------------- */
+
+/** The staff session cookie's name (auth.h AUTH_COOKIE). */
+export const STAFF_COOKIE = '__Host-saferoom-staff';
+/** RFC 6238 time step in seconds. */
+export const TOTP_STEP = 30;
+
+const B32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (upper or lower case, padding and spaces ignored) to bytes. */
+export function base32Decode(text) {
+  const clean = String(text).replace(/[\s=]/g, '').toUpperCase();
+  const out = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const i = B32_ALPHABET.indexOf(ch);
+    if (i < 0) throw new Error(`base32Decode: '${ch}' is not a base32 symbol`);
+    value = ((value << 5) | i) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 4226 HOTP with HMAC-SHA-1 of key (Buffer) at counter: digits digits as a string. */
+export function hotp(key, counter, digits = 6) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const md = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = md[md.length - 1] & 0x0f;
+  const bin = ((md[off] & 0x7f) << 24) | (md[off + 1] << 16) | (md[off + 2] << 8) | md[off + 3];
+  return String(bin % 10 ** digits).padStart(digits, '0');
+}
+
+/** The TOTP step of a time in seconds. */
+export const totpStep = (timeSeconds = Date.now() / 1000) => Math.floor(timeSeconds / TOTP_STEP);
+
+/** The code of one TOTP step for a base32 secret. */
+export function totpAt(base32secret, step, digits = 6) {
+  return hotp(base32Decode(base32secret), step, digits);
+}
+
+/**
+ * RFC 6238 TOTP (SHA-1, 30 s steps): the code of base32secret at timeSeconds
+ * (default now), 6 digits unless told.
+ */
+export function totp(base32secret, timeSeconds = Date.now() / 1000, digits = 6) {
+  return totpAt(base32secret, totpStep(timeSeconds), digits);
+}
+
+/*
+ * The server takes a code once per account and never one of a step at or
+ * before the last it took (replay protection), and allows one step of drift.
+ * So each login of an account needs a later step than the one before: the
+ * steps used are remembered per database and account here, and
+ * reserveTotpStep() hands out the next one that the server will take,
+ * waiting for the clock when all of now - 1 .. now + 1 are spent.
+ */
+const totpUsed = new Map();
+const totpKey = (server, username) => `${server.db ?? server.port}\0${username}`;
+/** A step older than now is only offered this many seconds into a step. */
+const TOTP_PAST_MARGIN_S = 22;
+
+/** Note that step was used (or must be treated as used) for username on server. */
+export function markTotpUsed(server, username, step) {
+  const k = totpKey(server, username);
+  totpUsed.set(k, Math.max(totpUsed.get(k) ?? -Infinity, step));
+}
+
+/** The last step handed out or marked for username on server, or undefined. */
+export function lastTotpStep(server, username) {
+  return totpUsed.get(totpKey(server, username));
+}
+
+/**
+ * The next TOTP step the server will accept for username: the earliest of
+ * now - 1 (while safely inside the current step), now, now + 1 after the
+ * last one used; waits for the next step when none is left. Marks it used.
+ */
+export async function reserveTotpStep(server, username) {
+  for (;;) {
+    const nowS = Date.now() / 1000;
+    const cur = totpStep(nowS);
+    const into = nowS - cur * TOTP_STEP;
+    const last = lastTotpStep(server, username) ?? -Infinity;
+    const step = Math.max(into <= TOTP_PAST_MARGIN_S ? cur - 1 : cur, last + 1);
+    if (step <= cur + 1) {
+      markTotpUsed(server, username, step);
+      return step;
+    }
+    await sleep((cur + 1) * TOTP_STEP * 1000 - Date.now() + 100);
+  }
+}
+
+/** Splits `key: value` output into blocks separated by blank lines; each block's kv. */
+export function parseBlocks(text) {
+  return text.split(/\r?\n[ \t]*\r?\n/).map((b) => parseKv(b).kv).filter((kv) => Object.keys(kv).length > 0);
+}
+
+/**
+ * Runs `saferoomctl --db DB demo` and parses the staff logins it prints:
+ * {list: [{id, username, role, totp_secret, totp_uri, password}], by: {username: account}, result}.
+ */
+export function ctlDemo(db) {
+  const result = ctlOk(db, 'demo');
+  const list = parseBlocks(result.stdout).filter((b) => b.username !== undefined);
+  for (const a of list) {
+    assert.ok(a.role && a.totp_secret && a.password, `demo block without role, totp_secret or password: ${JSON.stringify(a)}`);
+  }
+  return { list, by: Object.fromEntries(list.map((a) => [a.username, a])), result };
+}
+
+/**
+ * `saferoomctl staff add` with the password on standard input; returns the
+ * account {id, username, role, totp_secret, totp_uri, password}.
+ */
+export function ctlStaffAdd(db, { role, username, password, displayName }) {
+  const args = ['staff', 'add', '--role', role, '--username', username];
+  if (displayName !== undefined) args.push('--display-name', displayName);
+  args.push('--password-stdin', { input: `${password}\n` });
+  const r = ctlOk(db, ...args);
+  assert.ok(r.kv.totp_secret, `staff add printed no totp_secret: ${r.stdout}`);
+  return { ...r.kv, password };
+}
+
+/** Parses one Set-Cookie value: {name, value, attrs: {lowercased name: value or true}}. */
+export function parseSetCookie(header) {
+  const [first, ...rest] = header.split(';');
+  const eq = first.indexOf('=');
+  const attrs = {};
+  for (const a of rest) {
+    const t = a.trim();
+    if (!t) continue;
+    const i = t.indexOf('=');
+    if (i < 0) attrs[t.toLowerCase()] = true;
+    else attrs[t.slice(0, i).trim().toLowerCase()] = t.slice(i + 1).trim();
+  }
+  return { name: first.slice(0, eq).trim(), value: first.slice(eq + 1).trim(), attrs };
+}
+
+/** The Set-Cookie headers of an answer as an array (maybe empty). */
+export function setCookies(res) {
+  const h = res.headers['set-cookie'];
+  if (h === undefined) return [];
+  return Array.isArray(h) ? h : [h];
+}
+
+/**
+ * One staff member talking to server: login() posts
+ * {username, password, totp} to /api/v1/staff/login with a fresh TOTP step
+ * (reserveTotpStep), keeps the session cookie from Set-Cookie and the csrf
+ * from the answer; request() then sends `Cookie: __Host-saferoom-staff=...`
+ * and, on anything but GET and HEAD, `X-CSRF-Token`.
+ * account is {username, password, totp_secret} (as ctlDemo or ctlStaffAdd give).
+ */
+export class StaffClient {
+  constructor(server, account) {
+    this.server = server;
+    this.account = account;
+    this.cookie = null;
+    this.csrf = null;
+    this.role = null;
+    this.cookies = [];	// every session cookie this client was given
+    this.csrfs = [];	// every csrf token this client was given
+  }
+
+  /**
+   * POST /api/v1/staff/login. opts: password, username, totp (the code as
+   * sent), step (the TOTP step to use; default a fresh one).
+   * Returns the answer with .step and .code added; on 200 the session is kept.
+   */
+  async login(opts = {}) {
+    const username = opts.username ?? this.account.username;
+    let step = opts.step;
+    let code = opts.totp;
+    if (code === undefined) {
+      if (step === undefined) step = await reserveTotpStep(this.server, username);
+      else markTotpUsed(this.server, username, step);
+      code = totpAt(this.account.totp_secret, step);
+    }
+    const res = await request(this.server, 'POST', '/api/v1/staff/login', {
+      json: { username, password: opts.password ?? this.account.password, totp: code },
+    });
+    res.step = step;
+    res.code = code;
+    if (res.status === 200) {
+      const c = setCookies(res).map(parseSetCookie).find((x) => x.name === STAFF_COOKIE);
+      assert.ok(c && c.value, `login answered 200 without a ${STAFF_COOKIE} cookie: ${JSON.stringify(res.headers)}`);
+      this.cookie = c.value;
+      this.csrf = res.json?.csrf ?? null;
+      this.role = res.json?.role ?? null;
+      this.cookies.push(this.cookie);
+      if (this.csrf) this.csrfs.push(this.csrf);
+    }
+    return res;
+  }
+
+  /** login() that fails the test unless it answers 200; returns the answer. */
+  async loginOk(opts = {}) {
+    const res = await this.login(opts);
+    assert.equal(res.status, 200, `login of ${this.account.username}: ${res.status} ${res.body.slice(0, 300)}`);
+    return res;
+  }
+
+  /**
+   * A request with this session. opts as request() plus: cookie (a value
+   * instead of the session's; null: none), csrf (a value instead of the
+   * session's; null: none).
+   */
+  request(method, urlPath, opts = {}) {
+    const headers = { ...(opts.headers || {}) };
+    const cookie = 'cookie' in opts ? opts.cookie : this.cookie;
+    if (cookie !== null && cookie !== undefined) headers.Cookie = `${STAFF_COOKIE}=${cookie}`;
+    const write = method !== 'GET' && method !== 'HEAD';
+    const csrf = 'csrf' in opts ? opts.csrf : (write ? this.csrf : null);
+    if (csrf !== null && csrf !== undefined) headers['X-CSRF-Token'] = csrf;
+    const rest = { ...opts };
+    delete rest.cookie;
+    delete rest.csrf;
+    return request(this.server, method, urlPath, { ...rest, headers });
+  }
+
+  get(urlPath, opts = {}) { return this.request('GET', urlPath, opts); }
+
+  /** POST with body (an object as JSON; a string as is, typed as JSON). */
+  post(urlPath, body, opts = {}) {
+    if (body === undefined) return this.request('POST', urlPath, opts);
+    if (typeof body === 'string') {
+      return this.request('POST', urlPath, {
+        ...opts, body, headers: { 'Content-Type': 'application/json', ...(opts.headers || {}) },
+      });
+    }
+    return this.request('POST', urlPath, { ...opts, json: body });
+  }
+
+  /** POST /api/v1/staff/logout; forgets the session on a 204. */
+  async logout(opts = {}) {
+    const res = await this.post('/api/v1/staff/logout', undefined, opts);
+    if (res.status === 204) { this.cookie = null; this.csrf = null; }
+    return res;
+  }
+}
