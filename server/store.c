@@ -121,6 +121,54 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE bookings ADD COLUMN cancel_reason TEXT;"
 	"ALTER TABLE staff ADD COLUMN feed_hash BLOB;"
 	"CREATE UNIQUE INDEX staff_feed ON staff(feed_hash) WHERE feed_hash IS NOT NULL;",
+
+	/*
+	 * 4: money. Vouchers keep the lookup part and the scrypt hash of the
+	 * secret, never the code. The ledger is append-only (triggers refuse
+	 * updates and deletes) and holds amount, currency, method, day, the
+	 * booking reference and the staff member: no identity of a client
+	 * (DESIGN.md invariant 5). A booking remembers how much of what it was
+	 * paid came from vouchers, to credit it back on cancellation.
+	 */
+	"CREATE TABLE vouchers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lookup TEXT NOT NULL UNIQUE,"
+	"  code_hash TEXT NOT NULL,"
+	"  value_cents INTEGER NOT NULL CHECK (value_cents > 0),"
+	"  balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+	"  expires_day INTEGER NOT NULL,"
+	"  voided INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),"
+	"  kind TEXT NOT NULL DEFAULT 'sold' CHECK (kind IN ('sold', 'credit')),"
+	"  tag TEXT,"
+	"  CHECK (balance_cents <= value_cents)"
+	");"
+	"CREATE TABLE ledger ("
+	"  id INTEGER PRIMARY KEY,"
+	"  day INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('voucher_sold', 'voucher_redeemed',"
+	"    'payment', 'refund', 'credit_issued', 'voucher_expired',"
+	"    'voucher_voided')),"
+	"  method TEXT CHECK (method IN ('cash', 'card', 'voucher')),"
+	"  amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+	"  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+	"  booking_ref TEXT,"
+	"  voucher_id INTEGER REFERENCES vouchers(id),"
+	"  staff_id INTEGER REFERENCES staff(id)"
+	");"
+	"CREATE INDEX ledger_day ON ledger(day);"
+	"CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+	"  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
+	"  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+	"CREATE TABLE idempotency ("
+	"  key_hash BLOB PRIMARY KEY,"
+	"  status INTEGER NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"ALTER TABLE bookings ADD COLUMN voucher_paid_cents INTEGER NOT NULL"
+	"  DEFAULT 0 CHECK (voucher_paid_cents >= 0);",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -734,7 +782,8 @@ store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
 	"b.id, b.ref, b.lookup, b.token_hash, b.service_id, "		\
 	"b.therapist_id, b.start_utc, b.end_utc, b.status, "		\
 	"coalesce(b.cancelled_by, ''), b.price_cents, b.paid_cents, "	\
-	"b.currency, s.name, t.display_name, coalesce(b.cancel_reason, '') "	\
+	"b.currency, s.name, t.display_name, coalesce(b.cancel_reason, ''), "	\
+	"b.voucher_paid_cents "						\
 	"FROM bookings b JOIN services s ON s.id = b.service_id "	\
 	"JOIN staff t ON t.id = b.therapist_id "
 
@@ -759,6 +808,7 @@ store_booking_row(sqlite3_stmt *stmt, void *p)
 	store_copy_text(b->service_name, sizeof(b->service_name), stmt, 13);
 	store_copy_text(b->therapist_name, sizeof(b->therapist_name), stmt, 14);
 	store_copy_text(b->cancel_reason, sizeof(b->cancel_reason), stmt, 15);
+	b->voucher_paid_cents = sqlite3_column_int64(stmt, 16);
 }
 
 static int
@@ -1344,4 +1394,294 @@ store_staff_all(struct store *st, struct store_staff **out, size_t *n)
 		return -1;
 	return store_collect(st, stmt, sizeof(**out), store_staff_row,
 	    (void **)out, n);
+}
+
+/* ---- money --------------------------------------------------------------------- */
+
+static void
+store_voucher_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_voucher	*v = p;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	store_copy_text(v->lookup, sizeof(v->lookup), stmt, 1);
+	store_copy_text(v->code_hash, sizeof(v->code_hash), stmt, 2);
+	v->value_cents = sqlite3_column_int64(stmt, 3);
+	v->balance_cents = sqlite3_column_int64(stmt, 4);
+	store_copy_text(v->currency, sizeof(v->currency), stmt, 5);
+	v->expires_day = (long)sqlite3_column_int64(stmt, 6);
+	v->voided = sqlite3_column_int(stmt, 7);
+	store_copy_text(v->kind, sizeof(v->kind), stmt, 8);
+	store_copy_text(v->tag, sizeof(v->tag), stmt, 9);
+}
+
+#define STORE_VOUCHER_COLS						\
+	"id, lookup, code_hash, value_cents, balance_cents, currency, "	\
+	"expires_day, voided, kind, coalesce(tag, '') FROM vouchers "
+
+int
+store_voucher_by_lookup(struct store *st, const char *lookup,
+    struct store_voucher *out)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_prepare(st, "SELECT " STORE_VOUCHER_COLS
+	    "WHERE lookup = ?")) == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, lookup, -1, SQLITE_STATIC);
+	return store_fetch_one(st, stmt, store_voucher_row, out, sizeof(*out));
+}
+
+int
+store_voucher_by_id(struct store *st, int64_t id, struct store_voucher *out)
+{
+	sqlite3_stmt	*stmt;
+
+	if ((stmt = store_prepare(st, "SELECT " STORE_VOUCHER_COLS
+	    "WHERE id = ?")) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	return store_fetch_one(st, stmt, store_voucher_row, out, sizeof(*out));
+}
+
+int
+store_voucher_insert(struct store *st, struct store_voucher *v)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "INSERT INTO vouchers (lookup, code_hash, "
+	    "value_cents, balance_cents, currency, expires_day, kind, tag) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, v->lookup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, v->code_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, v->value_cents);
+	sqlite3_bind_int64(stmt, 4, v->balance_cents);
+	sqlite3_bind_text(stmt, 5, v->currency, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 6, v->expires_day);
+	sqlite3_bind_text(stmt, 7, v->kind, -1, SQLITE_STATIC);
+	if (v->tag[0] != '\0')
+		sqlite3_bind_text(stmt, 8, v->tag, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 8);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_DONE) {
+		v->id = sqlite3_last_insert_rowid(st->db);
+		rc = 0;
+	} else if (step == SQLITE_CONSTRAINT_UNIQUE)
+		rc = 1;
+	else
+		log_warnx("store", "voucher insert: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+struct store_amount_arg {
+	int64_t		 id;
+	int64_t		 amount, via_voucher;
+};
+
+static int
+store_bind_take(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_amount_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, a->amount);
+	sqlite3_bind_int64(stmt, 2, a->id);
+	sqlite3_bind_int64(stmt, 3, a->amount);
+	return 0;
+}
+
+int
+store_voucher_take(struct store *st, int64_t id, int64_t amount)
+{
+	struct store_amount_arg	 a = { id, amount, 0 };
+
+	/* The WHERE clause is the guard: a balance never goes below zero. */
+	return store_write(st, "UPDATE vouchers SET balance_cents = "
+	    "balance_cents - ? WHERE id = ? AND voided = 0 AND "
+	    "balance_cents >= ?", "voucher take", store_bind_take, &a);
+}
+
+int
+store_voucher_void(struct store *st, int64_t id)
+{
+	return store_write(st, "UPDATE vouchers SET voided = 1, balance_cents = 0 "
+	    "WHERE id = ? AND voided = 0", "voucher void", store_bind_id, &id);
+}
+
+static int
+store_bind_pay(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_amount_arg	*a = p;
+
+	sqlite3_bind_int64(stmt, 1, a->amount);
+	sqlite3_bind_int64(stmt, 2, a->via_voucher);
+	sqlite3_bind_int64(stmt, 3, a->id);
+	return 0;
+}
+
+int
+store_booking_pay(struct store *st, int64_t id, int64_t amount,
+    int64_t via_voucher)
+{
+	struct store_amount_arg	 a = { id, amount, via_voucher };
+
+	return store_write(st, "UPDATE bookings SET paid_cents = paid_cents + ?, "
+	    "voucher_paid_cents = voucher_paid_cents + ? WHERE id = ?",
+	    "booking pay", store_bind_pay, &a);
+}
+
+struct store_ledger_arg {
+	const struct store_ledger	*l;
+};
+
+static int
+store_bind_ledger(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_ledger	*l = p;
+
+	sqlite3_bind_int64(stmt, 1, l->day);
+	sqlite3_bind_text(stmt, 2, l->kind, -1, SQLITE_STATIC);
+	if (l->method[0] != '\0')
+		sqlite3_bind_text(stmt, 3, l->method, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 3);
+	sqlite3_bind_int64(stmt, 4, l->amount_cents);
+	sqlite3_bind_text(stmt, 5, l->currency, -1, SQLITE_STATIC);
+	if (l->booking_ref[0] != '\0')
+		sqlite3_bind_text(stmt, 6, l->booking_ref, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 6);
+	if (l->voucher_id > 0)
+		sqlite3_bind_int64(stmt, 7, l->voucher_id);
+	else
+		sqlite3_bind_null(stmt, 7);
+	if (l->staff_id > 0)
+		sqlite3_bind_int64(stmt, 8, l->staff_id);
+	else
+		sqlite3_bind_null(stmt, 8);
+	return 0;
+}
+
+int
+store_ledger_add(struct store *st, const struct store_ledger *l)
+{
+	return store_write(st, "INSERT INTO ledger (day, kind, method, "
+	    "amount_cents, currency, booking_ref, voucher_id, staff_id) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", "ledger", store_bind_ledger, l) == 0 ?
+	    0 : -1;
+}
+
+static void
+store_ledger_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_ledger	*l = p;
+
+	l->day = (long)sqlite3_column_int64(stmt, 0);
+	store_copy_text(l->kind, sizeof(l->kind), stmt, 1);
+	store_copy_text(l->method, sizeof(l->method), stmt, 2);
+	l->amount_cents = sqlite3_column_int64(stmt, 3);
+	store_copy_text(l->currency, sizeof(l->currency), stmt, 4);
+	store_copy_text(l->booking_ref, sizeof(l->booking_ref), stmt, 5);
+	l->voucher_id = sqlite3_column_int64(stmt, 6);
+	l->staff_id = sqlite3_column_int64(stmt, 7);
+}
+
+int
+store_ledger_between(struct store *st, long from_day, long to_day,
+    struct store_ledger **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT day, kind, coalesce(method, ''), "
+	    "amount_cents, currency, coalesce(booking_ref, ''), "
+	    "coalesce(voucher_id, 0), coalesce(staff_id, 0) FROM ledger "
+	    "WHERE day BETWEEN ? AND ? ORDER BY id");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, from_day);
+	sqlite3_bind_int64(stmt, 2, to_day);
+	return store_collect(st, stmt, sizeof(**out), store_ledger_row,
+	    (void **)out, n);
+}
+
+static void
+store_total_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_total	*t = p;
+
+	store_copy_text(t->currency, sizeof(t->currency), stmt, 0);
+	t->cents = sqlite3_column_int64(stmt, 1);
+	t->count = sqlite3_column_int64(stmt, 2);
+}
+
+int
+store_voucher_liability(struct store *st, long today, struct store_total **out,
+    size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT currency, sum(balance_cents), count(*) "
+	    "FROM vouchers WHERE voided = 0 AND expires_day >= ? AND "
+	    "balance_cents > 0 GROUP BY currency ORDER BY currency");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, today);
+	return store_collect(st, stmt, sizeof(**out), store_total_row,
+	    (void **)out, n);
+}
+
+int
+store_idempotent_get(struct store *st, const uint8_t key[32], int *status,
+    char **body)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, step;
+
+	stmt = store_prepare(st, "SELECT status, body FROM idempotency WHERE "
+	    "key_hash = ?");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_blob(stmt, 1, key, 32, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*status = sqlite3_column_int(stmt, 0);
+		*body = strdup((const char *)sqlite3_column_text(stmt, 1));
+		rc = *body != NULL ? 0 : -1;
+	} else if (step == SQLITE_DONE)
+		rc = 1;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+struct store_idem_arg {
+	const uint8_t	*key;
+	int		 status;
+	const char	*body;
+};
+
+static int
+store_bind_idem(sqlite3_stmt *stmt, const void *p)
+{
+	const struct store_idem_arg	*a = p;
+
+	sqlite3_bind_blob(stmt, 1, a->key, 32, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, a->status);
+	sqlite3_bind_text(stmt, 3, a->body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)time(NULL));
+	return 0;
+}
+
+int
+store_idempotent_put(struct store *st, const uint8_t key[32], int status,
+    const char *body)
+{
+	struct store_idem_arg	 a = { key, status, body };
+
+	return store_write(st, "INSERT INTO idempotency (key_hash, status, body, "
+	    "created) VALUES (?, ?, ?, ?)", "idempotency", store_bind_idem,
+	    &a) == 0 ? 0 : -1;
 }

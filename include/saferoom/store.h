@@ -159,6 +159,7 @@ struct store_booking {
 	char		 service_name[STORE_NAME_MAX + 1];
 	char		 therapist_name[STORE_NAME_MAX + 1];
 	char		 cancel_reason[STORE_REASON_MAX + 1];	/* by the practice */
+	int64_t		 voucher_paid_cents;	/* of paid_cents, by voucher */
 };
 
 /* Find a booking. 0 found, 1 not found, -1 error. */
@@ -280,6 +281,67 @@ int	store_timeoff_delete(struct store *, int64_t staff_id, int64_t id);
  * 2 it was not 'booked', -1 error.
  */
 int	store_booking_move(struct store *, int64_t id, time_t start, time_t end);
+
+/* ---- money (payment.h decides; these only read and write) ---- */
+
+#define STORE_TAG_MAX		60
+
+struct store_voucher {
+	int64_t		 id;
+	char		 lookup[STORE_REF_MAX];
+	char		 code_hash[KDF_HASH_MAX];
+	int64_t		 value_cents, balance_cents;
+	char		 currency[4];
+	long		 expires_day;	/* last local day it can be used */
+	int		 voided;
+	char		 kind[8];	/* "sold" or "credit" */
+	char		 tag[STORE_TAG_MAX + 1];	/* staff-only note */
+};
+
+int	store_voucher_by_lookup(struct store *, const char *lookup,
+	    struct store_voucher *);
+int	store_voucher_by_id(struct store *, int64_t, struct store_voucher *);
+/* Insert; sets v->id. 0, 1 if the lookup part is taken, -1. */
+int	store_voucher_insert(struct store *, struct store_voucher *v);
+/* Take amount off a live voucher's balance. 0 done, 1 not enough or voided. */
+int	store_voucher_take(struct store *, int64_t id, int64_t amount);
+/* Void a voucher (its balance goes to 0). 0 done, 1 it was void already. */
+int	store_voucher_void(struct store *, int64_t id);
+/* Add amount to a booking's payments, via_voucher of it by voucher. */
+int	store_booking_pay(struct store *, int64_t id, int64_t amount,
+	    int64_t via_voucher);
+
+/* One row of the append-only ledger: no identity, ever. */
+struct store_ledger {
+	long		 day;		/* local day */
+	char		 kind[20];	/* voucher_sold, payment, refund, ... */
+	char		 method[8];	/* cash, card, voucher or "" */
+	int64_t		 amount_cents;
+	char		 currency[4];
+	char		 booking_ref[STORE_REF_MAX];
+	int64_t		 voucher_id;
+	int64_t		 staff_id;
+};
+
+int	store_ledger_add(struct store *, const struct store_ledger *);
+int	store_ledger_between(struct store *, long from_day, long to_day,
+	    struct store_ledger **out, size_t *n);
+
+struct store_total {
+	char		 currency[4];
+	int64_t		 cents;
+	int64_t		 count;
+};
+
+/* What live vouchers still hold, per currency: the practice's liability. */
+int	store_voucher_liability(struct store *, long today,
+	    struct store_total **out, size_t *n);
+
+/* Answers kept for Idempotency-Key retries, by a hash of the key. */
+int	store_idempotent_get(struct store *, const uint8_t key[32], int *status,
+	    char **body);		/* 0 found (*body to free), 1 none, -1 */
+int	store_idempotent_put(struct store *, const uint8_t key[32], int status,
+	    const char *body);
 
 /* Settings as text; see settings.h for the keys and their checks. */
 int	store_setting_get(struct store *, const char *key, char *out,
