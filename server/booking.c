@@ -17,6 +17,7 @@
 #include "saferoom/http.h"
 #include "saferoom/input.h"
 #include "saferoom/kdf.h"
+#include "saferoom/payment.h"
 #include "saferoom/qr.h"
 #include "saferoom/ratelimit.h"
 #include "saferoom/settings.h"
@@ -553,8 +554,7 @@ booking_authorize(struct http_req *req, const char *code, booking_next_fn next,
 
 /* ---- changing a booking ------------------------------------------------------ */
 
-/* May the client still change b? */
-static enum booking_status
+enum booking_status
 booking_may_change(struct http_ctx *ctx, const struct store_booking *b)
 {
 	long long	 cutoff;
@@ -730,8 +730,7 @@ booking_api_create(struct http_req *req)
 	    booking_api_created);
 }
 
-/* The code from "Authorization: Bearer CODE", or NULL. */
-static const char *
+const char *
 booking_bearer(struct http_req *req)
 {
 	const char	*h = http_header(req, "Authorization");
@@ -757,10 +756,37 @@ booking_api_get(struct http_req *req)
 }
 
 static void
+booking_cancelled_credit(struct http_req *req, enum booking_status s,
+    struct store_booking *b, const char *credit, int64_t cents,
+    const char *expires)
+{
+	json_t	*j;
+
+	if (s != BK_OK) {
+		booking_fail(req, s);
+		return;
+	}
+	if ((j = booking_json(req->ctx, b, 1)) == NULL) {
+		booking_fail(req, BK_INTERNAL);
+		return;
+	}
+	json_object_set_new(j, "credit_voucher", json_string(credit));
+	json_object_set_new(j, "credit_voucher_cents", json_integer(cents));
+	json_object_set_new(j, "credit_voucher_expires", json_string(expires));
+	http_reply_json(req, 200, j);
+}
+
+static void
 booking_cancel_next(struct http_req *req, struct store_booking *b, void *arg)
 {
 	enum booking_status	 s;
 
+	/* What vouchers paid comes back as a new voucher, shown this once. */
+	if (b->voucher_paid_cents > 0 &&
+	    (s = booking_may_change(req->ctx, b)) == BK_OK) {
+		payment_cancel_with_credit(req, b, booking_cancelled_credit);
+		return;
+	}
 	if ((s = booking_cancel(req->ctx, b)) != BK_OK)
 		booking_fail(req, s);
 	else

@@ -11,8 +11,10 @@
 #include "saferoom/booking.h"
 #include "saferoom/catalog.h"
 #include "saferoom/pages.h"
+#include "saferoom/payment.h"
 #include "saferoom/routes.h"
 #include "saferoom/staff.h"
+#include "saferoom/staffpages.h"
 #include "saferoom/store.h"
 #include "saferoom/util.h"
 #include "saferoom/web.h"
@@ -55,6 +57,44 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/manage/booking.ics", 0, ROUTE_PAGE, pages_manage_ics },
 	{ EVHTTP_REQ_POST, "/manage/forget", 0, ROUTE_PAGE, pages_manage_forget },
 
+	/*
+	 * The staff's pages, without JavaScript (staffpages.c). Same roles as
+	 * their API rows; auth_check() sends a page without a session to
+	 * /staff/login and checks the form field "csrf" on every POST.
+	 */
+	{ EVHTTP_REQ_GET, "/staff/login", 0, ROUTE_PAGE, staffpages_login_form },
+	{ EVHTTP_REQ_POST, "/staff/login", 0, ROUTE_PAGE, staffpages_login },
+	{ EVHTTP_REQ_POST, "/staff/logout", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_logout },
+	{ EVHTTP_REQ_GET, "/staff", STAFF_ALL, ROUTE_PAGE, staffpages_home },
+	{ EVHTTP_REQ_GET, "/staff/calendar", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_calendar },
+	{ EVHTTP_REQ_GET, "/staff/booking", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_booking },
+	{ EVHTTP_REQ_POST, "/staff/booking/cancel", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_cancel },
+	{ EVHTTP_REQ_POST, "/staff/booking/noshow", FRONT, ROUTE_PAGE,
+	    staffpages_noshow },
+	{ EVHTTP_REQ_GET, "/staff/hours", CALENDAR_OWNERS, ROUTE_PAGE,
+	    staffpages_hours },
+	{ EVHTTP_REQ_POST, "/staff/hours", CALENDAR_OWNERS, ROUTE_PAGE,
+	    staffpages_hours_add },
+	{ EVHTTP_REQ_POST, "/staff/hours/delete", CALENDAR_OWNERS, ROUTE_PAGE,
+	    staffpages_hours_delete },
+	{ EVHTTP_REQ_POST, "/staff/timeoff", CALENDAR_OWNERS, ROUTE_PAGE,
+	    staffpages_timeoff_add },
+	{ EVHTTP_REQ_POST, "/staff/timeoff/delete", CALENDAR_OWNERS, ROUTE_PAGE,
+	    staffpages_timeoff_delete },
+	{ EVHTTP_REQ_GET, "/staff/desk", FRONT, ROUTE_PAGE, staffpages_desk },
+	{ EVHTTP_REQ_POST, "/staff/desk/checkin", FRONT, ROUTE_PAGE,
+	    staffpages_checkin },
+	{ EVHTTP_REQ_GET, "/staff/account", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_account },
+	{ EVHTTP_REQ_POST, "/staff/account/password", STAFF_ALL, ROUTE_PAGE,
+	    staffpages_password },
+	{ EVHTTP_REQ_GET, "/staff/audit", ROLE_ADMIN, ROUTE_PAGE,
+	    staffpages_audit },
+
 	/* Public JSON API (API.md "Public"). */
 	{ EVHTTP_REQ_GET, "/api/v1/services", 0, ROUTE_API, catalog_services },
 	{ EVHTTP_REQ_GET, "/api/v1/therapists", 0, ROUTE_API,
@@ -72,6 +112,8 @@ static const struct route routes[] = {
 	    booking_api_ticket_svg },
 	{ EVHTTP_REQ_GET, "/api/v1/booking/ticket.png", 0, ROUTE_API,
 	    booking_api_ticket_png },
+	{ EVHTTP_REQ_POST, "/api/v1/booking/redeem", 0, ROUTE_API,
+	    payment_api_client_redeem },
 
 	/* Staff (API.md "Staff"): the roles column is the permission table. */
 	{ EVHTTP_REQ_POST, "/api/v1/staff/login", 0, ROUTE_API, staff_api_login },
@@ -84,6 +126,12 @@ static const struct route routes[] = {
 	    staff_api_checkin },
 	{ EVHTTP_REQ_POST, "/api/v1/staff/noshow", FRONT, ROUTE_API,
 	    staff_api_noshow },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/payments", FRONT, ROUTE_API,
+	    payment_api_payments },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/vouchers", FRONT, ROUTE_API,
+	    payment_api_vouchers },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/vouchers/redeem", FRONT, ROUTE_API,
+	    payment_api_staff_redeem },
 	{ EVHTTP_REQ_POST, "/api/v1/staff/cancel", STAFF_ALL, ROUTE_API,
 	    staff_api_cancel },
 	{ EVHTTP_REQ_GET, "/api/v1/staff/hours", CALENDAR_OWNERS, ROUTE_API,

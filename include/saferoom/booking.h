@@ -85,6 +85,13 @@ typedef void	(*booking_next_fn)(struct http_req *, struct store_booking *,
 int	booking_authorize(struct http_req *, const char *code,
 	    booking_next_fn next, void *arg);
 
+/* The code from "Authorization: Bearer CODE", or NULL. */
+const char *booking_bearer(struct http_req *);
+
+/* May the client still change (cancel, move) b? BK_OK or why not. */
+enum booking_status booking_may_change(struct http_ctx *,
+	    const struct store_booking *);
+
 /* Cancel b as the client, within the cancel cutoff. */
 enum booking_status booking_cancel(struct http_ctx *, struct store_booking *b);
 

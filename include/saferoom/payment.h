@@ -1,0 +1,85 @@
+/*
+ * payment: out-of-pocket money (issue 5): prepaid vouchers sold and
+ * redeemed, cash and card taken at the desk, and the append-only ledger
+ * behind them. No record ties a payment to a person (DESIGN.md invariant
+ * 5): a ledger row holds amount, currency, method, day, the booking
+ * reference and the staff member.
+ *
+ * Every movement of money is one BEGIN IMMEDIATE transaction that re-reads
+ * the voucher and the booking inside it, so a voucher is never spent twice
+ * and a balance never goes below zero, however many requests race. A
+ * voucher code costs one scrypt check on the pool (against a dummy hash
+ * when its lookup part is unknown); a typo is refused by its check symbol
+ * before that. A retried request with the same Idempotency-Key gets the
+ * first answer again and moves no money.
+ */
+#ifndef SAFEROOM_PAYMENT_H
+#define SAFEROOM_PAYMENT_H
+
+#include <stdint.h>
+
+#include "saferoom/booking.h"
+#include "saferoom/store.h"
+
+struct http_ctx;
+struct http_req;
+
+enum payment_status {
+	PAY_OK = 0,
+	PAY_MALFORMED,		/* 400: not a voucher code */
+	PAY_TYPO,		/* 400: the check symbol does not match */
+	PAY_UNKNOWN,		/* 404 */
+	PAY_SPENT,		/* 409: nothing left on it */
+	PAY_NOTHING_DUE,	/* 409: the booking is paid */
+	PAY_CURRENCY,		/* 409: another currency than the booking's */
+	PAY_NOT_PAYABLE,	/* 409: the booking is cancelled */
+	PAY_EXPIRED,		/* 410 */
+	PAY_VOIDED,		/* 410 */
+	PAY_BAD_AMOUNT,		/* 400 */
+	PAY_RATE,		/* 429 */
+	PAY_INTERNAL,		/* 500 */
+};
+
+#define PAYMENT_BATCH_MAX	50	/* vouchers made by one request */
+#define PAYMENT_VALUE_MAX	10000000	/* cents on one voucher */
+#define PAYMENT_VALID_DAYS_MAX	3650
+#define PAYMENT_VOUCHER_FAILS	10	/* wrong voucher codes per address ... */
+#define PAYMENT_VOUCHER_WINDOW	(15 * 60)	/* ... per this many seconds */
+#define PAYMENT_IDEMPOTENCY_KEY_MAX 128
+
+/* Answer req with the status, code and sentence of s; returns -1. */
+int	payment_fail(struct http_req *, enum payment_status);
+
+/*
+ * Redeem a typed voucher code on booking_id: take what is due (or what the
+ * voucher holds, if less) in one transaction. staff_id is the desk member,
+ * 0 for the client. Answers malformed codes, 429 and 503 itself (-1);
+ * otherwise done runs on the loop with the outcome and the booking after.
+ */
+typedef void	(*payment_done_fn)(struct http_req *, enum payment_status,
+		    struct store_booking *);
+int	payment_redeem(struct http_req *, const char *code, int64_t booking_id,
+	    int64_t staff_id, payment_done_fn done);
+
+/*
+ * Cancel b for the client, who may (booking_may_change), and give back what
+ * vouchers paid as a new credit voucher valid PAYMENT_CREDIT_DAYS: the code
+ * is made and hashed on the pool, then the cancellation, the voucher and
+ * the ledger row are one transaction. done gets the booking after, the
+ * grouped code (shown once, wiped after), its value and its last day.
+ */
+typedef void	(*payment_credit_fn)(struct http_req *, enum booking_status,
+		    struct store_booking *, const char *code, int64_t cents,
+		    const char *expires);
+int	payment_cancel_with_credit(struct http_req *, const struct store_booking *b,
+	    payment_credit_fn done);
+
+#define PAYMENT_CREDIT_DAYS	365
+
+/* The JSON handlers, rows of routes.c. */
+void	payment_api_vouchers(struct http_req *);	/* POST /staff/vouchers */
+void	payment_api_staff_redeem(struct http_req *);	/* POST /staff/vouchers/redeem */
+void	payment_api_payments(struct http_req *);	/* POST /staff/payments */
+void	payment_api_client_redeem(struct http_req *);	/* POST /booking/redeem */
+
+#endif
