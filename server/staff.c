@@ -41,6 +41,8 @@ static const struct {
 	    "This booking cannot be changed in its present state." },
 	[ST_OVERLAP] = { 409, "overlap",
 	    "These hours overlap hours already set for that day." },
+	[ST_NOT_THERAPIST] = { 404, "not_a_therapist",
+	    "Hours and time off belong to therapists; there is no such therapist." },
 	[ST_INTERNAL] = { 500, "internal_error",
 	    "Something went wrong on our side; please try again." },
 };
@@ -69,16 +71,32 @@ staff_subject(const struct auth_session *a, int64_t requested)
 	return requested;
 }
 
-/* staff_subject() or answer 403; returns 0 after answering. */
+/*
+ * staff_subject(), checked: 403 when a therapist names another, 404 when
+ * an admin names someone who is not a therapist. Returns 0 after answering.
+ */
 static int64_t
 staff_subject_or_reply(struct http_req *req, const struct input_value *v)
 {
-	int64_t	 who = staff_subject(req->session, v->present ? v->num : 0);
+	int64_t			 who;
+	struct store_staff	 t;
 
-	if (who == 0)
+	who = staff_subject(req->session, v->present ? v->num : 0);
+	if (who == 0) {
 		http_error(req, 403, "forbidden",
 		    "You may only change your own hours.");
-	return who;
+		return 0;
+	}
+	switch (store_therapist_get(&req->ctx->store, who, &t)) {
+	case 0:
+		return who;
+	case 1:
+		staff_fail(req, ST_NOT_THERAPIST);
+		return 0;
+	default:
+		staff_fail(req, ST_INTERNAL);
+		return 0;
+	}
 }
 
 enum staff_status
@@ -153,6 +171,10 @@ staff_noshow(struct http_ctx *ctx, const struct auth_session *a,
 	if (strcmp(out->status, "booked") != 0)
 		return strcmp(out->status, "cancelled") == 0 ? ST_CANCELLED :
 		    ST_NOT_BOOKED;
+	/*
+	 * Not refused before the start: a desk that knows the client will not
+	 * come may say so early. The desk page offers it once the session began.
+	 */
 	return staff_transition(ctx, a, out, "no_show", "no_show");
 }
 

@@ -32,6 +32,7 @@ enum staff_status {
 	ST_CANCELLED,		/* 409: the booking is cancelled */
 	ST_NOT_BOOKED,		/* 409: not in a state that allows this */
 	ST_OVERLAP,		/* 409: hours overlap existing hours */
+	ST_NOT_THERAPIST,	/* 404: hours for someone who is not a therapist */
 	ST_INTERNAL,		/* 500 */
 };
 
