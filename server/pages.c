@@ -24,6 +24,8 @@
 #include "saferoom/input.h"
 #include "saferoom/keys.h"
 #include "saferoom/pages.h"
+#include "saferoom/payment.h"
+#include "saferoom/settings.h"
 #include "saferoom/qr.h"
 #include "saferoom/slots.h"
 #include "saferoom/ticket.h"
@@ -640,6 +642,9 @@ pages_booking_page(struct http_req *req, int status, const char *title,
 			{ "qr", svg },
 			{ "notice", notice != NULL ? notice : "" },
 			{ "actions", active ? "" : "hidden" },
+			{ "pay", active && booking_due(b) > 0 ? "" : "hidden" },
+			{ "receipt", b->paid_cents > 0 ||
+			    strcmp(b->status, "cancelled") == 0 ? "" : "hidden" },
 		};
 
 		http_reply_page(req, status, title, tmpl, vars, NELEM(vars));
@@ -726,6 +731,7 @@ static const struct {
 	    "someone else now." },
 	{ "moved", "Your booking is moved to the new time. Your ticket has "
 	    "changed: use the new one below." },
+	{ "paid", "The voucher is applied. What is still due is shown below." },
 };
 
 void
@@ -756,6 +762,48 @@ pages_manage_cancel_form(struct http_req *req)
 	    NULL, NULL);
 }
 
+/* Render a voucher code with its QR code as the page tmpl. */
+static void
+pages_voucher_page(struct http_req *req, const char *title, const char *tmpl,
+    const char *code, int64_t cents, const char *currency, const char *expires)
+{
+	struct evbuffer	*qr;
+	char		 money[48];
+
+	(void)util_money(money, sizeof(money), cents, currency);
+	if ((qr = evbuffer_new()) == NULL || qr_svg(code, qr) == -1 ||
+	    evbuffer_add(qr, "", 1) == -1) {
+		if (qr != NULL)
+			evbuffer_free(qr);
+		booking_fail(req, BK_INTERNAL);
+		return;
+	}
+	{
+		const struct web_var vars[] = {
+			{ "code", code },
+			{ "value", money },
+			{ "expires", expires },
+			{ "qr", (const char *)evbuffer_pullup(qr, -1) },
+		};
+
+		http_reply_page(req, 200, title, tmpl, vars, NELEM(vars));
+	}
+	evbuffer_free(qr);
+}
+
+static void
+pages_cancelled_credit(struct http_req *req, enum booking_status s,
+    struct store_booking *b, const char *code, int64_t cents,
+    const char *expires)
+{
+	if (s != BK_OK) {
+		booking_fail(req, s);
+		return;
+	}
+	pages_voucher_page(req, "Booking cancelled", "manage_credit", code,
+	    cents, b->currency, expires);
+}
+
 void
 pages_manage_cancel(struct http_req *req)
 {
@@ -764,6 +812,12 @@ pages_manage_cancel(struct http_req *req)
 
 	if (pages_cookie_booking(req, &b) == -1)
 		return;
+	/* Voucher money comes back as a credit voucher, shown on this page once. */
+	if (b.voucher_paid_cents > 0 &&
+	    (s = booking_may_change(req->ctx, &b)) == BK_OK) {
+		payment_cancel_with_credit(req, &b, pages_cancelled_credit);
+		return;
+	}
 	if ((s = booking_cancel(req->ctx, &b)) != BK_OK) {
 		booking_fail(req, s);
 		return;
@@ -977,4 +1031,184 @@ pages_manage_forget(struct http_req *req)
 {
 	http_set_cookie(req, PAGES_COOKIE, "", 0);
 	http_redirect(req, "/");
+}
+
+static void
+pages_redeemed(struct http_req *req, enum payment_status s,
+    struct store_booking *b)
+{
+	if (s != PAY_OK) {
+		payment_fail(req, s);
+		return;
+	}
+	http_redirect(req, "/manage/booking?done=paid");
+}
+
+void
+pages_manage_redeem(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "code", INPUT_SECRET, 1, 1, INPUT_TEXT_MAX },
+	};
+	struct input_value	 v[1];
+	struct store_booking	 b;
+	char			 err[INPUT_ERR_MAX];
+
+	if (pages_cookie_booking(req, &b) == -1)
+		return;
+	if (input_form(req->body, f, 1, v, err) == -1) {
+		input_wipe(v, 1);
+		http_error(req, 400, "bad_request",
+		    "Please type the voucher code printed on your voucher.");
+		return;
+	}
+	payment_redeem(req, v[0].text, b.id, 0, pages_redeemed);
+	input_wipe(v, 1);
+}
+
+/* One line of the receipt per ledger row that moved money for this booking. */
+static int
+pages_receipt_rows(struct http_req *req, const struct store_booking *b,
+    struct evbuffer *rows, int64_t *total)
+{
+	static const struct {
+		const char	*kind, *label;
+		int		 sign;
+	} kinds[] = {
+		{ "payment", "Paid", 1 },
+		{ "voucher_redeemed", "Paid with a voucher", 1 },
+		{ "refund", "Refunded", -1 },
+		{ "credit_issued", "Returned as a credit voucher", -1 },
+	};
+	struct store_ledger	*l = NULL;
+	char			 day[CIVIL_DATE_MAX], money[48], what[64];
+	size_t			 n, i, k;
+	int			 rc = 0;
+
+	*total = 0;
+	if (store_ledger_for_ref(&req->ctx->store, b->ref, &l, &n) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		for (k = 0; k < NELEM(kinds); k++)
+			if (strcmp(l[i].kind, kinds[k].kind) == 0)
+				break;
+		if (k == NELEM(kinds))
+			continue;
+		*total += kinds[k].sign * l[i].amount_cents;
+		civil_format_date(l[i].day, day);
+		(void)util_money(money, sizeof(money),
+		    kinds[k].sign * l[i].amount_cents, l[i].currency);
+		snprintf(what, sizeof(what), "%s%s%s", kinds[k].label,
+		    strcmp(l[i].method, "voucher") != 0 && l[i].method[0] != '\0' ?
+		    ", " : "", strcmp(l[i].method, "voucher") != 0 ?
+		    l[i].method : "");
+		{
+			const struct web_var vars[] = {
+				{ "day", day },
+				{ "what", what },
+				{ "amount", money },
+			};
+
+			rc = web_render(rows, "receipt_row", vars, NELEM(vars));
+		}
+	}
+	free(l);
+	return rc;
+}
+
+void
+pages_manage_receipt(struct http_req *req)
+{
+	struct store_booking	 b;
+	struct evbuffer		*rows;
+	char			 when[128], total[48], address[256], tax[256];
+	char			 today[CIVIL_DATE_MAX], practice[256];
+	int64_t			 sum;
+
+	if (pages_cookie_booking(req, &b) == -1)
+		return;
+	if ((rows = evbuffer_new()) == NULL ||
+	    pages_receipt_rows(req, &b, rows, &sum) == -1 ||
+	    settings_get(&req->ctx->store, "practice_address", address,
+	    sizeof(address)) == -1 ||
+	    settings_get(&req->ctx->store, "practice_tax_number", tax,
+	    sizeof(tax)) == -1) {
+		if (rows != NULL)
+			evbuffer_free(rows);
+		booking_fail(req, BK_INTERNAL);
+		return;
+	}
+	pages_when(b.start, b.end, when, sizeof(when));
+	(void)util_money(total, sizeof(total), sum, b.currency);
+	civil_format_date(civil_today(), today);
+	http_practice_name(req, practice, sizeof(practice));
+	{
+		const struct web_var vars[] = {
+			{ "practice", practice },
+			{ "address", address },
+			{ "tax", tax },
+			{ "today", today },
+			{ "ref", b.ref },
+			{ "service", b.service_name },
+			{ "when", when },
+			{ "rows", pages_text(rows) },
+			{ "total", total },
+		};
+
+		http_reply_page(req, 200, "Receipt", "receipt", vars,
+		    NELEM(vars));
+	}
+	evbuffer_free(rows);
+}
+
+void
+pages_voucher_form(struct http_req *req)
+{
+	http_reply_page(req, 200, "Check a voucher", "voucher_form", NULL, 0);
+}
+
+static void
+pages_voucher_checked(struct http_req *req, enum payment_status s,
+    const struct store_voucher *v)
+{
+	char	 expires[CIVIL_DATE_MAX], money[48];
+	const char *state;
+
+	if (v == NULL) {
+		payment_fail(req, s);
+		return;
+	}
+	state = s == PAY_VOIDED ? "No longer valid" : s == PAY_EXPIRED ?
+	    "Expired" : v->balance_cents == 0 ? "Used up" : "Valid";
+	civil_format_date(v->expires_day, expires);
+	(void)util_money(money, sizeof(money), v->balance_cents, v->currency);
+	{
+		const struct web_var vars[] = {
+			{ "state", state },
+			{ "balance", money },
+			{ "expires", expires },
+		};
+
+		http_reply_page(req, 200, "Your voucher", "voucher_balance", vars,
+		    NELEM(vars));
+	}
+}
+
+void
+pages_voucher_post(struct http_req *req)
+{
+	static const struct input_field f[] = {
+		{ "code", INPUT_SECRET, 1, 1, INPUT_TEXT_MAX },
+	};
+	struct input_value	 v[1];
+	char			 err[INPUT_ERR_MAX];
+
+	if (input_form(req->body, f, 1, v, err) == -1) {
+		input_wipe(v, 1);
+		http_error(req, 400, "bad_request",
+		    "Please type the voucher code printed on your voucher.");
+		return;
+	}
+	payment_check(req, v[0].text, pages_voucher_checked);
+	input_wipe(v, 1);
 }

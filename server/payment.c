@@ -118,6 +118,7 @@ payment_idem_replay(struct http_req *req, const uint8_t key[32])
 struct payment_job {
 	struct http_req		*req;
 	payment_done_fn		 done;
+	payment_check_fn	 check;		/* a balance check, no booking */
 	struct voucher_code	 code;
 	struct store_voucher	 v;		/* as read before scrypt */
 	int64_t			 booking_id;
@@ -206,6 +207,21 @@ payment_redeem_done(void *arg)
 		(void)ratelimit_hit(ctx->limits, j->rl_key, PAYMENT_VOUCHER_FAILS,
 		    PAYMENT_VOUCHER_WINDOW, time(NULL));
 		s = PAY_UNKNOWN;
+		if (j->check != NULL) {
+			j->check(j->req, s, NULL);
+			payment_job_free(j);
+			return;
+		}
+	} else if (j->check != NULL) {
+		/* Only looking: the voucher as it is now, nothing written. */
+		if (store_voucher_by_id(&ctx->store, j->v.id, &j->v) != 0)
+			s = PAY_INTERNAL;
+		else
+			s = j->v.voided ? PAY_VOIDED :
+			    j->v.expires_day < civil_today() ? PAY_EXPIRED : PAY_OK;
+		j->check(j->req, s, &j->v);
+		payment_job_free(j);
+		return;
 	} else if (store_begin(&ctx->store) == -1)
 		s = PAY_INTERNAL;
 	else if ((s = payment_apply(ctx, j, &b)) != PAY_OK)
@@ -230,28 +246,27 @@ payment_redeem_done(void *arg)
 	payment_job_free(j);
 }
 
-int
-payment_redeem(struct http_req *req, const char *code, int64_t booking_id,
-    int64_t staff_id, payment_done_fn done)
+/*
+ * Check a typed code and, on the pool, its secret; then payment_redeem_done.
+ * Takes ownership of j. Answers itself and returns -1 when it cannot start.
+ */
+static int
+payment_start(struct http_req *req, const char *code, struct payment_job *j)
 {
 	struct http_ctx		*ctx = req->ctx;
-	struct payment_job	*j;
 	const char		*dummy;
 	char			 secs[16];
 	unsigned		 wait;
 	int			 rc;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return payment_fail(req, PAY_INTERNAL);
 	j->req = req;
-	j->done = done;
-	j->booking_id = booking_id;
-	j->staff_id = staff_id;
-	if ((rc = payment_idem_key(req, booking_id, j->key)) == -1)
-		goto answered;
-	j->has_key = rc == 0;
-	if (j->has_key && (rc = payment_idem_replay(req, j->key)) != 0)
-		goto answered;
+	if (j->check == NULL) {
+		if ((rc = payment_idem_key(req, j->booking_id, j->key)) == -1)
+			goto answered;
+		j->has_key = rc == 0;
+		if (j->has_key && payment_idem_replay(req, j->key) != 0)
+			goto answered;
+	}
 	j->rl_key = http_client_key(req, "voucher-fail");
 	if ((wait = ratelimit_check(ctx->limits, j->rl_key,
 	    PAYMENT_VOUCHER_FAILS, PAYMENT_VOUCHER_WINDOW, time(NULL))) != 0) {
@@ -292,6 +307,31 @@ payment_redeem(struct http_req *req, const char *code, int64_t booking_id,
 answered:
 	payment_job_free(j);
 	return -1;
+}
+
+int
+payment_redeem(struct http_req *req, const char *code, int64_t booking_id,
+    int64_t staff_id, payment_done_fn done)
+{
+	struct payment_job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return payment_fail(req, PAY_INTERNAL);
+	j->done = done;
+	j->booking_id = booking_id;
+	j->staff_id = staff_id;
+	return payment_start(req, code, j);
+}
+
+int
+payment_check(struct http_req *req, const char *code, payment_check_fn done)
+{
+	struct payment_job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return payment_fail(req, PAY_INTERNAL);
+	j->check = done;
+	return payment_start(req, code, j);
 }
 
 static void

@@ -56,6 +56,10 @@ static const struct route routes[] = {
 	    pages_manage_ticket_svg },
 	{ EVHTTP_REQ_GET, "/manage/booking.ics", 0, ROUTE_PAGE, pages_manage_ics },
 	{ EVHTTP_REQ_POST, "/manage/forget", 0, ROUTE_PAGE, pages_manage_forget },
+	{ EVHTTP_REQ_POST, "/manage/redeem", 0, ROUTE_PAGE, pages_manage_redeem },
+	{ EVHTTP_REQ_GET, "/manage/receipt", 0, ROUTE_PAGE, pages_manage_receipt },
+	{ EVHTTP_REQ_GET, "/voucher", 0, ROUTE_PAGE, pages_voucher_form },
+	{ EVHTTP_REQ_POST, "/voucher", 0, ROUTE_PAGE, pages_voucher_post },
 
 	/*
 	 * The staff's pages, without JavaScript (staffpages.c). Same roles as

@@ -42,6 +42,10 @@ const struct settings_def settings_defs[] = {
 	    "hours after sign-in when a staff session ends however used" },
 	{ "practice_name", "saferoom practice", 0, 0, settings_check_text,
 	    "the practice's name on pages and receipts" },
+	{ "practice_address", "", 0, 0, settings_check_text,
+	    "the practice's postal address, printed on receipts" },
+	{ "practice_tax_number", "", 0, 0, settings_check_text,
+	    "the practice's tax number, printed on receipts" },
 	{ NULL, NULL, 0, 0, NULL, NULL },
 };
 

@@ -1685,3 +1685,20 @@ store_idempotent_put(struct store *st, const uint8_t key[32], int status,
 	    "created) VALUES (?, ?, ?, ?)", "idempotency", store_bind_idem,
 	    &a) == 0 ? 0 : -1;
 }
+
+int
+store_ledger_for_ref(struct store *st, const char *ref,
+    struct store_ledger **out, size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT day, kind, coalesce(method, ''), "
+	    "amount_cents, currency, coalesce(booking_ref, ''), "
+	    "coalesce(voucher_id, 0), coalesce(staff_id, 0) FROM ledger "
+	    "WHERE booking_ref = ? ORDER BY id");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_text(stmt, 1, ref, -1, SQLITE_STATIC);
+	return store_collect(st, stmt, sizeof(**out), store_ledger_row,
+	    (void **)out, n);
+}

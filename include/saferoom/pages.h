@@ -28,5 +28,9 @@ void	pages_manage_ticket_png(struct http_req *);
 void	pages_manage_ticket_svg(struct http_req *);
 void	pages_manage_ics(struct http_req *);		/* GET /manage/booking.ics */
 void	pages_manage_forget(struct http_req *);		/* POST /manage/forget */
+void	pages_manage_redeem(struct http_req *);		/* POST /manage/redeem */
+void	pages_manage_receipt(struct http_req *);	/* GET /manage/receipt */
+void	pages_voucher_form(struct http_req *);		/* GET /voucher */
+void	pages_voucher_post(struct http_req *);		/* POST /voucher: balance */
 
 #endif

@@ -76,6 +76,16 @@ int	payment_cancel_with_credit(struct http_req *, const struct store_booking *b,
 
 #define PAYMENT_CREDIT_DAYS	365
 
+/*
+ * Look at a voucher a code names, for anyone holding the code: done gets
+ * PAY_OK (or PAY_EXPIRED, PAY_VOIDED) with the voucher, or PAY_UNKNOWN with
+ * NULL. Same checks, scrypt cost and rate limit as a redemption; writes
+ * nothing.
+ */
+typedef void	(*payment_check_fn)(struct http_req *, enum payment_status,
+		    const struct store_voucher *);
+int	payment_check(struct http_req *, const char *code, payment_check_fn done);
+
 /* The JSON handlers, rows of routes.c. */
 void	payment_api_vouchers(struct http_req *);	/* POST /staff/vouchers */
 void	payment_api_staff_redeem(struct http_req *);	/* POST /staff/vouchers/redeem */

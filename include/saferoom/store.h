@@ -327,6 +327,10 @@ int	store_ledger_add(struct store *, const struct store_ledger *);
 int	store_ledger_between(struct store *, long from_day, long to_day,
 	    struct store_ledger **out, size_t *n);
 
+/* The ledger rows of one booking, oldest first, for its receipt. */
+int	store_ledger_for_ref(struct store *, const char *ref,
+	    struct store_ledger **out, size_t *n);
+
 struct store_total {
 	char		 currency[4];
 	int64_t		 cents;
