@@ -18,6 +18,7 @@
 
 static int	settings_check_timezone(const char *, char[SETTINGS_ERR_MAX]);
 static int	settings_check_text(const char *, char[SETTINGS_ERR_MAX]);
+static int	settings_check_optional(const char *, char[SETTINGS_ERR_MAX]);
 
 const struct settings_def settings_defs[] = {
 	{ "timezone", "UTC", 0, 0, settings_check_timezone,
@@ -42,9 +43,9 @@ const struct settings_def settings_defs[] = {
 	    "hours after sign-in when a staff session ends however used" },
 	{ "practice_name", "saferoom practice", 0, 0, settings_check_text,
 	    "the practice's name on pages and receipts" },
-	{ "practice_address", "", 0, 0, settings_check_text,
+	{ "practice_address", "", 0, 0, settings_check_optional,
 	    "the practice's postal address, printed on receipts" },
-	{ "practice_tax_number", "", 0, 0, settings_check_text,
+	{ "practice_tax_number", "", 0, 0, settings_check_optional,
 	    "the practice's tax number, printed on receipts" },
 	{ NULL, NULL, 0, 0, NULL, NULL },
 };
@@ -107,6 +108,13 @@ settings_check_text(const char *value, char err[SETTINGS_ERR_MAX])
 	    "expected 1 to %d characters of text without control characters",
 	    STORE_NAME_MAX);
 	return -1;
+}
+
+/* Text that may also be empty (to clear it). */
+static int
+settings_check_optional(const char *value, char err[SETTINGS_ERR_MAX])
+{
+	return value[0] == '\0' ? 0 : settings_check_text(value, err);
 }
 
 int
