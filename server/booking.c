@@ -20,6 +20,7 @@
 #include "saferoom/payment.h"
 #include "saferoom/qr.h"
 #include "saferoom/ratelimit.h"
+#include "saferoom/seal.h"
 #include "saferoom/settings.h"
 #include "saferoom/slots.h"
 #include "saferoom/ticket.h"
@@ -285,6 +286,8 @@ struct booking_new {
 	struct token		 tok;
 	char			 hash[KDF_HASH_MAX];
 	int			 hashed;
+	uint8_t			 credit_pub[SEAL_KEY_LEN];
+	int			 has_pub;
 };
 
 static void
@@ -301,6 +304,9 @@ booking_new_work(void *arg)
 
 	nb->hashed = kdf_hash(&KDF_SECRET, nb->tok.secret, TOKEN_SECRET_LEN,
 	    nb->hash) == 0;
+	/* A key only this code opens, for a credit the practice may owe. */
+	nb->has_pub = seal_public(nb->tok.secret, TOKEN_SECRET_LEN,
+	    nb->credit_pub) == 0;
 }
 
 /* Inside the transaction: pick the therapist and write the booking. */
@@ -320,6 +326,10 @@ booking_new_write(struct booking_new *nb, struct store_booking *b)
 	b->price_cents = nb->service.price_cents;
 	memcpy(b->currency, nb->service.currency, sizeof(b->currency));
 	snprintf(b->token_hash, sizeof(b->token_hash), "%s", nb->hash);
+	if (nb->has_pub) {
+		memcpy(b->credit_pub, nb->credit_pub, sizeof(b->credit_pub));
+		b->has_credit_pub = 1;
+	}
 	if (nb->therapist != 0) {
 		one.id = nb->therapist;
 		t = &one;
@@ -496,8 +506,17 @@ booking_auth_done(void *arg)
 		booking_fail(a->req, BK_UNAUTHORIZED);
 	} else if (store_booking_by_id(&a->req->ctx->store, a->id, &b) != 0)
 		booking_fail(a->req, BK_INTERNAL);
-	else
+	else {
+		size_t	 len;
+
+		/* A credit sealed to this code opens now; the handler shows it. */
+		if (b.credit_boxlen > 0 && seal_open(a->tok.secret,
+		    TOKEN_SECRET_LEN, b.credit_box, b.credit_boxlen,
+		    b.credit_code, &len) == -1)
+			b.credit_code[0] = '\0';
 		a->next(a->req, &b, a->arg);
+		OPENSSL_cleanse(b.credit_code, sizeof(b.credit_code));
+	}
 	booking_auth_free(a);
 }
 
@@ -743,10 +762,35 @@ booking_bearer(struct http_req *req)
 	return h;
 }
 
+int
+booking_credit_shown(struct http_ctx *ctx, struct store_booking *b)
+{
+	if (b->credit_code[0] == '\0')
+		return 0;
+	if (store_begin(&ctx->store) == -1 ||
+	    store_booking_set_credit(&ctx->store, b->id, NULL, 0) == -1 ||
+	    store_commit(&ctx->store) == -1) {
+		store_rollback(&ctx->store);
+		return -1;
+	}
+	return 1;
+}
+
 static void
 booking_get_next(struct http_req *req, struct store_booking *b, void *arg)
 {
-	booking_reply(req, 200, b);
+	json_t	*j;
+
+	if (booking_credit_shown(req->ctx, b) == -1 ||
+	    (j = booking_json(req->ctx, b, 1)) == NULL) {
+		booking_fail(req, BK_INTERNAL);
+		return;
+	}
+	/* The practice's credit, shown this once (API.md "credit_voucher"). */
+	if (b->credit_code[0] != '\0')
+		json_object_set_new(j, "credit_voucher",
+		    json_string(b->credit_code));
+	http_reply_json(req, 200, j);
 }
 
 void

@@ -31,6 +31,7 @@
 #include "saferoom/ticket.h"
 #include "saferoom/token.h"
 #include "saferoom/util.h"
+#include "saferoom/voucher.h"
 #include "saferoom/web.h"
 
 #define PAGES_COOKIE		"__Host-saferoom-manage"
@@ -48,6 +49,9 @@ static const char *const pages_months[] = {
 	"", "January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December",
 };
+
+static void	pages_voucher_page(struct http_req *, const char *, const char *,
+		    const char *, int64_t, const char *, const char *);
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -699,8 +703,31 @@ pages_manage_form(struct http_req *req)
 static void
 pages_manage_opened(struct http_req *req, struct store_booking *b, void *arg)
 {
+	char	 expires[CIVIL_DATE_MAX] = "";
+
 	pages_cookie_set(req, b->id);
-	http_redirect(req, "/manage/booking");
+	switch (booking_credit_shown(req->ctx, b)) {
+	case 0:
+		http_redirect(req, "/manage/booking");
+		return;
+	case 1: {
+		/* The practice cancelled: their credit, shown this once. */
+		struct voucher_code	 c;
+		struct store_voucher	 v;
+
+		memset(&v, 0, sizeof(v));
+		if (voucher_code_parse(b->credit_code, &c) == VOUCHER_CODE_OK &&
+		    store_voucher_by_lookup(&req->ctx->store, c.lookup, &v) == 0)
+			civil_format_date(v.expires_day, expires);
+		voucher_code_wipe(&c);
+		pages_voucher_page(req, "Booking cancelled by the practice",
+		    "manage_credit", b->credit_code, v.value_cents, b->currency,
+		    expires);
+		return;
+	}
+	default:
+		booking_fail(req, BK_INTERNAL);
+	}
 }
 
 void

@@ -20,6 +20,7 @@
 #include "saferoom/payment.h"
 #include "saferoom/ratelimit.h"
 #include "saferoom/routes.h"
+#include "saferoom/seal.h"
 #include "saferoom/staff.h"
 #include "saferoom/util.h"
 #include "saferoom/voucher.h"
@@ -111,6 +112,18 @@ payment_idem_replay(struct http_req *req, const uint8_t key[32])
 	http_set_header(req, "Idempotent-Replayed", "true");
 	http_reply_json(req, status, j);
 	return 1;
+}
+
+/* Inside a transaction: was this key used already? */
+static int
+payment_idem_seen(struct http_ctx *ctx, const uint8_t key[32])
+{
+	char	*body = NULL;
+	int	 status, rc;
+
+	rc = store_idempotent_get(&ctx->store, key, &status, &body);
+	free(body);
+	return rc == 0;
 }
 
 /* ---- voucher redemption ------------------------------------------------------- */
@@ -224,14 +237,21 @@ payment_redeem_done(void *arg)
 		return;
 	} else if (store_begin(&ctx->store) == -1)
 		s = PAY_INTERNAL;
-	else if ((s = payment_apply(ctx, j, &b)) != PAY_OK)
+	else if (j->has_key && payment_idem_seen(ctx, j->key)) {
+		/* A twin with the same key won the race: replay its answer. */
+		store_rollback(&ctx->store);
+		(void)payment_idem_replay(j->req, j->key);
+		payment_job_free(j);
+		return;
+	} else if ((s = payment_apply(ctx, j, &b)) != PAY_OK)
 		store_rollback(&ctx->store);
 	else {
 		json_t	*body = NULL;
 		char	*text = NULL;
 
 		/* The answer is kept in the same transaction as the payment. */
-		if (j->has_key && ((body = booking_json(ctx, &b, 1)) == NULL ||
+		if (j->has_key && ((body = booking_json(ctx, &b,
+		    j->staff_id == 0)) == NULL ||
 		    (text = json_dumps(body, JSON_COMPACT)) == NULL ||
 		    store_idempotent_put(&ctx->store, j->key, 200, text) == -1))
 			s = PAY_INTERNAL;
@@ -344,7 +364,8 @@ payment_redeemed_reply(struct http_req *req, enum payment_status s,
 		payment_fail(req, s);
 		return;
 	}
-	if ((j = booking_json(req->ctx, b, 1)) == NULL) {
+	/* Staff never see a client's ticket; the client gets theirs. */
+	if ((j = booking_json(req->ctx, b, req->session == NULL)) == NULL) {
 		payment_fail(req, PAY_INTERNAL);
 		return;
 	}
@@ -459,6 +480,12 @@ payment_api_payments(struct http_req *req)
 		return;
 	if (store_begin(&ctx->store) == -1)
 		goto fail;
+	if (has_key == 0 && payment_idem_seen(ctx, key)) {
+		/* A twin with the same key won the race: replay its answer. */
+		store_rollback(&ctx->store);
+		(void)payment_idem_replay(req, key);
+		return;
+	}
 	/* Re-read inside the transaction: what is due may have changed. */
 	if (store_booking_by_id(&ctx->store, b.id, &b) != 0)
 		goto rollback;
@@ -756,4 +783,178 @@ payment_cancel_with_credit(struct http_req *req, const struct store_booking *b,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the practice cancels ------------------------------------------------------- */
+
+struct payment_practice {
+	struct http_req		*req;
+	payment_practice_fn	 done;
+	struct store_booking	 b;
+	char			 reason[STORE_REASON_MAX + 1];
+	int			 credit_cash;	/* desk payments too as credit */
+	struct voucher_code	 code;
+	char			 hash[KDF_HASH_MAX];
+	uint8_t			 box[SEAL_BOX_MAX];
+	size_t			 boxlen;
+	int			 ok;
+};
+
+static void
+payment_practice_free(struct payment_practice *p)
+{
+	OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
+}
+
+static void
+payment_practice_work(void *arg)
+{
+	struct payment_practice	*p = arg;
+	char			 text[VOUCHER_GROUPED_MAX];
+
+	if (voucher_code_new(&p->code) == -1 || kdf_hash(&KDF_SECRET,
+	    p->code.secret, VOUCHER_SECRET_LEN, p->hash) == -1)
+		return;
+	voucher_code_format(&p->code, text);
+	p->ok = seal_box(p->b.credit_pub, text, strlen(text), p->box,
+	    &p->boxlen) == 0;
+	OPENSSL_cleanse(text, sizeof(text));
+}
+
+static void
+payment_ledger_row(struct store_ledger *l, const char *kind,
+    const char *method, int64_t amount, const struct store_booking *b,
+    int64_t voucher_id, int64_t staff_id)
+{
+	memset(l, 0, sizeof(*l));
+	l->day = civil_today();
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
+	snprintf(l->method, sizeof(l->method), "%s", method);
+	l->amount_cents = amount;
+	memcpy(l->currency, b->currency, sizeof(l->currency));
+	snprintf(l->booking_ref, sizeof(l->booking_ref), "%s", b->ref);
+	l->voucher_id = voucher_id;
+	l->staff_id = staff_id;
+}
+
+/*
+ * Inside the transaction: cancel as the practice, turn what was paid into a
+ * sealed credit (vouchers always; desk payments when the desk chose so) and
+ * record the rest as refunded at the desk.
+ */
+static enum staff_status
+payment_practice_apply(struct http_ctx *ctx, struct payment_practice *p,
+    int64_t staff_id)
+{
+	struct store_booking	*b = &p->b;
+	struct store_voucher	 v;
+	struct store_ledger	 l;
+	int64_t			 credit, refund;
+
+	if (store_booking_by_id(&ctx->store, b->id, b) != 0)
+		return ST_INTERNAL;
+	if (strcmp(b->status, "booked") != 0)
+		return strcmp(b->status, "cancelled") == 0 ? ST_CANCELLED :
+		    ST_NOT_BOOKED;
+	credit = b->voucher_paid_cents;
+	refund = b->paid_cents - b->voucher_paid_cents;
+	if (p->credit_cash) {
+		credit += refund;
+		refund = 0;
+	}
+	if (store_booking_cancel(&ctx->store, b->id, "practice",
+	    p->reason[0] != '\0' ? p->reason : NULL) != 0 ||
+	    store_audit(&ctx->store, staff_id, "cancel", b->ref, NULL) == -1)
+		return ST_INTERNAL;
+	if (credit > 0) {
+		if (!p->ok)
+			return ST_INTERNAL;
+		memset(&v, 0, sizeof(v));
+		snprintf(v.lookup, sizeof(v.lookup), "%s", p->code.lookup);
+		snprintf(v.code_hash, sizeof(v.code_hash), "%s", p->hash);
+		v.value_cents = v.balance_cents = credit;
+		memcpy(v.currency, b->currency, sizeof(v.currency));
+		v.expires_day = civil_today() + PAYMENT_CREDIT_DAYS;
+		snprintf(v.kind, sizeof(v.kind), "credit");
+		if (store_voucher_insert(&ctx->store, &v) != 0)
+			return ST_INTERNAL;
+		payment_ledger_row(&l, "credit_issued", "voucher", credit, b, v.id,
+		    staff_id);
+		if (store_ledger_add(&ctx->store, &l) == -1 ||
+		    store_booking_set_credit(&ctx->store, b->id, p->box,
+		    p->boxlen) == -1)
+			return ST_INTERNAL;
+	}
+	if (refund > 0) {
+		payment_ledger_row(&l, "refund", "cash", refund, b, 0, staff_id);
+		if (store_ledger_add(&ctx->store, &l) == -1)
+			return ST_INTERNAL;
+	}
+	if (credit + refund > 0 && store_booking_pay(&ctx->store, b->id,
+	    -(credit + refund), -b->voucher_paid_cents) != 0)
+		return ST_INTERNAL;
+	return store_booking_by_id(&ctx->store, b->id, b) == 0 ? ST_OK :
+	    ST_INTERNAL;
+}
+
+static void
+payment_practice_done(void *arg)
+{
+	struct payment_practice	*p = arg;
+	struct http_ctx		*ctx = p->req->ctx;
+	enum staff_status	 s = ST_INTERNAL;
+
+	if (store_begin(&ctx->store) == 0) {
+		s = payment_practice_apply(ctx, p, p->req->session->staff.id);
+		if (s == ST_OK && store_commit(&ctx->store) == -1)
+			s = ST_INTERNAL;
+		if (s != ST_OK)
+			store_rollback(&ctx->store);
+	}
+	p->done(p->req, s, &p->b);
+	payment_practice_free(p);
+}
+
+int
+payment_practice_cancel(struct http_req *req, const char *ref,
+    const char *reason, int credit_cash, payment_practice_fn done)
+{
+	struct payment_practice	*p;
+	enum staff_status	 s;
+	int64_t			 credit;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return staff_fail(req, ST_INTERNAL);
+	p->req = req;
+	p->done = done;
+	p->credit_cash = credit_cash;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason != NULL ? reason : "");
+	if ((s = staff_booking(req->ctx, req->session, ref, &p->b)) != ST_OK)
+		goto fail;
+	if (strcmp(p->b.status, "booked") != 0) {
+		s = strcmp(p->b.status, "cancelled") == 0 ? ST_CANCELLED :
+		    ST_NOT_BOOKED;
+		goto fail;
+	}
+	credit = p->b.voucher_paid_cents + (credit_cash ?
+	    p->b.paid_cents - p->b.voucher_paid_cents : 0);
+	if (credit > 0 && !p->b.has_credit_pub) {
+		s = ST_NO_CREDIT_KEY;
+		goto fail;
+	}
+	if (credit == 0) {
+		/* Nothing to seal: no scrypt work, straight to the transaction. */
+		payment_practice_done(p);
+		return 0;
+	}
+	if (http_submit(req, payment_practice_work, payment_practice_done,
+	    p) == -1) {
+		payment_practice_free(p);
+		return -1;
+	}
+	return 0;
+fail:
+	payment_practice_free(p);
+	return staff_fail(req, s);
 }

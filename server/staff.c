@@ -18,6 +18,7 @@
 #include "saferoom/civil.h"
 #include "saferoom/http.h"
 #include "saferoom/input.h"
+#include "saferoom/payment.h"
 #include "saferoom/staff.h"
 #include "saferoom/ticket.h"
 #include "saferoom/util.h"
@@ -31,21 +32,39 @@ static const struct {
 	[ST_BAD_TICKET] = { 400, "bad_ticket",
 	    "This is not a valid ticket of this practice." },
 	[ST_OUTDATED_TICKET] = { 409, "outdated_ticket",
-	    "This ticket is out of date: the booking was moved. Ask the client "
-	    "for the new ticket." },
-	[ST_NOT_FOUND] = { 404, "not_found", "There is no such booking." },
+	    "This ticket is out of date: the booking was moved to another time "
+	    "since. Ask the client for the new ticket." },
+	[ST_NOT_FOUND] = { 404, "not_found",
+	    "There is no such booking, or it is not one of yours." },
 	[ST_ALREADY_IN] = { 409, "already_checked_in",
 	    "This client is checked in already." },
 	[ST_CANCELLED] = { 409, "cancelled", "This booking is cancelled." },
 	[ST_NOT_BOOKED] = { 409, "not_booked",
-	    "This booking cannot be changed in its present state." },
+	    "This session cannot be changed any more: it is checked in, "
+	    "missed or cancelled." },
 	[ST_OVERLAP] = { 409, "overlap",
-	    "These hours overlap hours already set for that day." },
+	    "These hours overlap hours already set for that day. Remove or "
+	    "change the other hours first." },
+	[ST_NO_CREDIT_KEY] = { 409, "refund_at_desk",
+	    "This booking was made before credits could be kept for the "
+	    "client; refund what was paid at the desk." },
 	[ST_NOT_THERAPIST] = { 404, "not_a_therapist",
 	    "Hours and time off belong to therapists; there is no such therapist." },
 	[ST_INTERNAL] = { 500, "internal_error",
 	    "Something went wrong on our side; please try again." },
 };
+
+int
+staff_status_http(enum staff_status s)
+{
+	return staff_errors[s].status;
+}
+
+const char *
+staff_status_message(enum staff_status s)
+{
+	return staff_errors[s].message;
+}
 
 int
 staff_fail(struct http_req *req, enum staff_status s)
@@ -176,30 +195,6 @@ staff_noshow(struct http_ctx *ctx, const struct auth_session *a,
 	 * come may say so early. The desk page offers it once the session began.
 	 */
 	return staff_transition(ctx, a, out, "no_show", "no_show");
-}
-
-enum staff_status
-staff_cancel(struct http_ctx *ctx, const struct auth_session *a,
-    const char *ref, const char *reason, struct store_booking *out)
-{
-	enum staff_status	 s;
-	int			 rc;
-
-	if ((s = staff_booking(ctx, a, ref, out)) != ST_OK)
-		return s;
-	if (strcmp(out->status, "booked") != 0)
-		return strcmp(out->status, "cancelled") == 0 ? ST_CANCELLED :
-		    ST_NOT_BOOKED;
-	if (store_begin(&ctx->store) == -1)
-		return ST_INTERNAL;
-	rc = store_booking_cancel(&ctx->store, out->id, "practice", reason);
-	if (rc != 0 || store_audit(&ctx->store, a->staff.id, "cancel", out->ref,
-	    NULL) == -1 || store_commit(&ctx->store) == -1) {
-		store_rollback(&ctx->store);
-		return rc == 1 ? ST_NOT_BOOKED : ST_INTERNAL;
-	}
-	return store_booking_by_id(&ctx->store, out->id, out) == 0 ? ST_OK :
-	    ST_INTERNAL;
 }
 
 int
@@ -451,23 +446,36 @@ staff_api_noshow(struct http_req *req)
 	    &b), &b);
 }
 
+static void
+staff_cancelled(struct http_req *req, enum staff_status s,
+    struct store_booking *b)
+{
+	staff_reply_booking(req, s, b);
+}
+
 void
 staff_api_cancel(struct http_req *req)
 {
 	static const struct input_field f[] = {
 		{ "booking", INPUT_TEXT, 1, 1, STORE_REF_MAX - 1 },
 		{ "reason", INPUT_TEXT, 0, 0, STORE_REASON_MAX },
+		{ "refund", INPUT_TEXT, 0, 4, 6 },
 	};
-	struct input_value	 v[2];
-	struct store_booking	 b;
+	struct input_value	 v[3];
 	char			 err[INPUT_ERR_MAX];
 
-	if (input_json(req->body, req->body_len, f, 2, v, err) == -1) {
+	if (input_json(req->body, req->body_len, f, 3, v, err) == -1) {
 		http_error(req, 400, "bad_request", err);
 		return;
 	}
-	staff_reply_booking(req, staff_cancel(req->ctx, req->session, v[0].text,
-	    v[1].present ? v[1].text : NULL, &b), &b);
+	if (v[2].present && strcmp(v[2].text, "desk") != 0 &&
+	    strcmp(v[2].text, "credit") != 0) {
+		http_error(req, 400, "bad_request", "'refund' must be \"desk\" "
+		    "(cash back at the desk) or \"credit\" (a credit voucher).");
+		return;
+	}
+	payment_practice_cancel(req, v[0].text, v[1].present ? v[1].text : NULL,
+	    v[2].present && strcmp(v[2].text, "credit") == 0, staff_cancelled);
 }
 
 /* The "therapist" query or body field an admin may give. */

@@ -26,6 +26,7 @@
 #include "saferoom/input.h"
 #include "saferoom/log.h"
 #include "saferoom/slots.h"
+#include "saferoom/payment.h"
 #include "saferoom/staff.h"
 #include "saferoom/staffpages.h"
 #include "saferoom/store.h"
@@ -87,29 +88,6 @@ static const struct {
 	{ "out", "You are signed out." },
 	{ "password", "Your password is changed and you were signed out "
 	    "everywhere. Please sign in with the new password." },
-};
-
-/* Outcomes of staff actions as a page says them (staff.h has the API's). */
-static const struct {
-	int		 status;
-	const char	*message;
-} staffpages_outcomes[] = {
-	[ST_OK] = { 200, "" },
-	[ST_BAD_TICKET] = { 400, "This is not a valid ticket of this "
-	    "practice." },
-	[ST_OUTDATED_TICKET] = { 409, "This ticket is out of date: the booking "
-	    "was moved to another time since. Ask the client for the new "
-	    "ticket." },
-	[ST_NOT_FOUND] = { 404, "There is no such booking, or it is not one "
-	    "of yours." },
-	[ST_ALREADY_IN] = { 409, "This client is checked in already." },
-	[ST_CANCELLED] = { 409, "This booking is cancelled already." },
-	[ST_NOT_BOOKED] = { 409, "This session cannot be changed any more: it "
-	    "is checked in, missed or cancelled." },
-	[ST_OVERLAP] = { 409, "These hours overlap hours already set for that "
-	    "day. Remove or change the other hours first." },
-	[ST_INTERNAL] = { 500, "Something went wrong on our side; please try "
-	    "again." },
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -440,8 +418,8 @@ staffpages_fail(struct http_req *req, int status, const char *message,
 static int
 staffpages_outcome(struct http_req *req, enum staff_status s, const char *back)
 {
-	return staffpages_fail(req, staffpages_outcomes[s].status,
-	    staffpages_outcomes[s].message, back);
+	return staffpages_fail(req, staff_status_http(s),
+	    staff_status_message(s), back);
 }
 
 static int
@@ -1115,15 +1093,22 @@ staffpages_booking_changed(struct http_req *req, const char *ref,
 	http_redirect(req, href);
 }
 
+static void
+staffpages_cancelled(struct http_req *req, enum staff_status s,
+    struct store_booking *b)
+{
+	staffpages_booking_changed(req, b->ref, s, "cancelled");
+}
+
 void
 staffpages_cancel(struct http_req *req)
 {
 	static const struct input_field f[] = {
 		{ "ref", INPUT_TEXT, 1, 1, STORE_REF_MAX - 1 },
 		{ "reason", INPUT_TEXT, 0, 0, STORE_REASON_MAX },
+		{ "refund", INPUT_TEXT, 0, 4, 6 },
 	};
-	struct input_value	 v[2];
-	struct store_booking	 b;
+	struct input_value	 v[3];
 	char			 err[INPUT_ERR_MAX];
 
 	if (input_form(req->body, f, NELEM(f), v, err) == -1) {
@@ -1133,9 +1118,9 @@ staffpages_cancel(struct http_req *req)
 		staffpages_fail(req, 400, err, "/staff/calendar");
 		return;
 	}
-	staffpages_booking_changed(req, v[0].text, staff_cancel(req->ctx,
-	    req->session, v[0].text, v[1].present ? v[1].text : NULL, &b),
-	    "cancelled");
+	payment_practice_cancel(req, v[0].text, v[1].present ? v[1].text : NULL,
+	    v[2].present && strcmp(v[2].text, "credit") == 0,
+	    staffpages_cancelled);
 }
 
 void
@@ -1625,7 +1610,7 @@ staffpages_checkin(struct http_req *req)
 	memset(&r, 0, sizeof(r));
 	s = input_form(req->body, f, NELEM(f), v, err) == -1 ? ST_BAD_TICKET :
 	    staff_checkin(req->ctx, req->session, v[0].text, &b);
-	r.status = staffpages_outcomes[s].status;
+	r.status = staff_status_http(s);
 	r.klass = "bad";
 	switch (s) {
 	case ST_OK:
@@ -1654,7 +1639,7 @@ staffpages_checkin(struct http_req *req)
 		break;
 	case ST_OUTDATED_TICKET:
 		r.title = "Old ticket: not checked in";
-		r.text = staffpages_outcomes[s].message;
+		r.text = staff_status_message(s);
 		r.b = &b;
 		break;
 	case ST_CANCELLED:
@@ -1676,7 +1661,7 @@ staffpages_checkin(struct http_req *req)
 		break;
 	default:
 		r.title = "Not checked in";
-		r.text = staffpages_outcomes[s].message;
+		r.text = staff_status_message(s);
 		break;
 	}
 	staffpages_desk_page(req, &r);

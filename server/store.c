@@ -169,6 +169,15 @@ static const char *const store_migrations[] = {
 	");"
 	"ALTER TABLE bookings ADD COLUMN voucher_paid_cents INTEGER NOT NULL"
 	"  DEFAULT 0 CHECK (voucher_paid_cents >= 0);",
+
+	/*
+	 * 5: a credit the practice owes a client, kept for them alone: the
+	 * X25519 public key derived from their booking code (seal.h), and a
+	 * credit voucher code sealed to it, shown once when they next present
+	 * the code.
+	 */
+	"ALTER TABLE bookings ADD COLUMN credit_pub BLOB;"
+	"ALTER TABLE bookings ADD COLUMN credit_box BLOB;",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -783,7 +792,7 @@ store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
 	"b.therapist_id, b.start_utc, b.end_utc, b.status, "		\
 	"coalesce(b.cancelled_by, ''), b.price_cents, b.paid_cents, "	\
 	"b.currency, s.name, t.display_name, coalesce(b.cancel_reason, ''), "	\
-	"b.voucher_paid_cents "						\
+	"b.voucher_paid_cents, b.credit_pub, b.credit_box "		\
 	"FROM bookings b JOIN services s ON s.id = b.service_id "	\
 	"JOIN staff t ON t.id = b.therapist_id "
 
@@ -809,6 +818,17 @@ store_booking_row(sqlite3_stmt *stmt, void *p)
 	store_copy_text(b->therapist_name, sizeof(b->therapist_name), stmt, 14);
 	store_copy_text(b->cancel_reason, sizeof(b->cancel_reason), stmt, 15);
 	b->voucher_paid_cents = sqlite3_column_int64(stmt, 16);
+	if (sqlite3_column_bytes(stmt, 17) == (int)sizeof(b->credit_pub)) {
+		memcpy(b->credit_pub, sqlite3_column_blob(stmt, 17),
+		    sizeof(b->credit_pub));
+		b->has_credit_pub = 1;
+	}
+	if ((b->credit_boxlen = (size_t)sqlite3_column_bytes(stmt, 18)) > 0 &&
+	    b->credit_boxlen <= sizeof(b->credit_box))
+		memcpy(b->credit_box, sqlite3_column_blob(stmt, 18),
+		    b->credit_boxlen);
+	else
+		b->credit_boxlen = 0;
 }
 
 static int
@@ -857,7 +877,7 @@ store_booking_insert(struct store *st, struct store_booking *b)
 
 	stmt = store_prepare(st, "INSERT INTO bookings (ref, lookup, token_hash, "
 	    "service_id, therapist_id, start_utc, end_utc, price_cents, "
-	    "currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "currency, credit_pub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, b->ref, -1, SQLITE_STATIC);
@@ -869,6 +889,11 @@ store_booking_insert(struct store *st, struct store_booking *b)
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)b->end);
 	sqlite3_bind_int64(stmt, 8, b->price_cents);
 	sqlite3_bind_text(stmt, 9, b->currency, -1, SQLITE_STATIC);
+	if (b->has_credit_pub)
+		sqlite3_bind_blob(stmt, 10, b->credit_pub, sizeof(b->credit_pub),
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, 10);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_DONE) {
 		b->id = sqlite3_last_insert_rowid(st->db);
@@ -1701,4 +1726,14 @@ store_ledger_for_ref(struct store *st, const char *ref,
 	sqlite3_bind_text(stmt, 1, ref, -1, SQLITE_STATIC);
 	return store_collect(st, stmt, sizeof(**out), store_ledger_row,
 	    (void **)out, n);
+}
+
+int
+store_booking_set_credit(struct store *st, int64_t id, const uint8_t *box,
+    size_t len)
+{
+	struct store_blob_arg	 a = { id, box, len, NULL, 0 };
+
+	return store_write(st, "UPDATE bookings SET credit_box = ? WHERE id = ?",
+	    "booking credit", store_bind_text_id, &a) == 0 ? 0 : -1;
 }

@@ -85,6 +85,13 @@ typedef void	(*booking_next_fn)(struct http_req *, struct store_booking *,
 int	booking_authorize(struct http_req *, const char *code,
 	    booking_next_fn next, void *arg);
 
+/*
+ * b carries a credit voucher code opened from its sealed box (the practice
+ * cancelled): forget the box, as it is about to be shown. 1 when there was
+ * one, 0 none, -1 on a store error.
+ */
+int	booking_credit_shown(struct http_ctx *, struct store_booking *b);
+
 /* The code from "Authorization: Bearer CODE", or NULL. */
 const char *booking_bearer(struct http_req *);
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "saferoom/booking.h"
+#include "saferoom/staff.h"
 #include "saferoom/store.h"
 
 struct http_ctx;
@@ -75,6 +76,19 @@ int	payment_cancel_with_credit(struct http_req *, const struct store_booking *b,
 	    payment_credit_fn done);
 
 #define PAYMENT_CREDIT_DAYS	365
+
+/*
+ * Cancel booking ref as the practice (the signed-in member must see it)
+ * with an optional reason. What vouchers paid becomes a credit voucher
+ * sealed to the client's booking code (seal.h): the client sees it, once,
+ * the next time they present their code. What was paid at the desk is
+ * recorded as refunded at the desk, or joins the credit when credit_cash is
+ * set. One transaction; done gets the outcome and the booking after.
+ */
+typedef void	(*payment_practice_fn)(struct http_req *, enum staff_status,
+		    struct store_booking *);
+int	payment_practice_cancel(struct http_req *, const char *ref,
+	    const char *reason, int credit_cash, payment_practice_fn done);
 
 /*
  * Look at a voucher a code names, for anyone holding the code: done gets

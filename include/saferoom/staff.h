@@ -33,6 +33,7 @@ enum staff_status {
 	ST_NOT_BOOKED,		/* 409: not in a state that allows this */
 	ST_OVERLAP,		/* 409: hours overlap existing hours */
 	ST_NOT_THERAPIST,	/* 404: hours for someone who is not a therapist */
+	ST_NO_CREDIT_KEY,	/* 409: booked before credits could be sealed */
 	ST_INTERNAL,		/* 500 */
 };
 
@@ -41,6 +42,10 @@ enum staff_status {
 
 /* Answer req with the status, code and sentence of s; returns -1. */
 int	staff_fail(struct http_req *, enum staff_status);
+
+/* The HTTP status and the sentence of s, for pages that say it their way. */
+int	staff_status_http(enum staff_status);
+const char *staff_status_message(enum staff_status);
 
 /*
  * Check in the booking a ticket names: verify its signature, find the
@@ -53,14 +58,6 @@ enum staff_status staff_checkin(struct http_ctx *, const struct auth_session *,
 /* Mark a booked session as a no-show. */
 enum staff_status staff_noshow(struct http_ctx *, const struct auth_session *,
 	    const char *ref, struct store_booking *out);
-
-/*
- * Cancel a booked session as the practice, with an optional reason the
- * client will see (reason NULL or checked text). A therapist may only
- * cancel their own.
- */
-enum staff_status staff_cancel(struct http_ctx *, const struct auth_session *,
-	    const char *ref, const char *reason, struct store_booking *out);
 
 /* A booking by ref if the member may see it (0), else ST_NOT_FOUND. */
 enum staff_status staff_booking(struct http_ctx *, const struct auth_session *,

@@ -160,6 +160,11 @@ struct store_booking {
 	char		 therapist_name[STORE_NAME_MAX + 1];
 	char		 cancel_reason[STORE_REASON_MAX + 1];	/* by the practice */
 	int64_t		 voucher_paid_cents;	/* of paid_cents, by voucher */
+	int		 has_credit_pub;
+	uint8_t		 credit_pub[32];	/* seal.h public key, from the token */
+	size_t		 credit_boxlen;		/* 0: no credit waiting */
+	uint8_t		 credit_box[256];	/* a credit code sealed to it */
+	char		 credit_code[32];	/* not stored: set when opened */
 };
 
 /* Find a booking. 0 found, 1 not found, -1 error. */
@@ -183,6 +188,10 @@ int	store_booking_insert(struct store *, struct store_booking *b);
  */
 int	store_booking_cancel(struct store *, int64_t id, const char *by,
 	    const char *reason);
+
+/* Keep (box) or drop (NULL) the sealed credit a booking waits to show. */
+int	store_booking_set_credit(struct store *, int64_t id, const uint8_t *box,
+	    size_t len);
 
 /* Move a booking from status from to status to. 0 done, 1 not in from, -1. */
 int	store_booking_set_status(struct store *, int64_t id, const char *from,
