@@ -758,6 +758,50 @@ describe('payments against the demo clinic', () => {
 
   /* ---- guessing ---- */
 
+  describe('the practice cancels: a credit only the client\'s code opens', () => {
+    test('vouchers come back as a credit shown once to the client; the desk chooses for cash', async () => {
+      const [one, two, three] = await bookMany(3, 2);
+      // one: paid by voucher only. The practice cancels with a reason.
+      const code = await voucher(PRICE[2]);
+      expectPaid(await redeem(one.token, code), one.booking.ref, PRICE[2], 0);
+      const c1 = await rivera.post(`${API}/staff/cancel`, { booking: one.booking.ref, reason: 'The therapist is ill' });
+      assert.equal(c1.status, 200, c1.body);
+      assert.equal(c1.json.status, 'cancelled');
+      assert.equal(c1.json.cancelled_by, 'practice');
+      assert.equal(c1.json.paid_cents, 0);
+      assert.equal(c1.json.credit_voucher, undefined, 'staff must not see the client\'s credit code');
+      // The credit waits sealed: the database holds no readable code.
+      assert.equal(num(s.db, `SELECT length(credit_box) > 40 FROM bookings WHERE ref = ${q(one.booking.ref)}`), 1);
+      // The client sees it once, with the reason.
+      const seen = await clientBooking(one.booking.ref);
+      assert.equal(seen.status, 'cancelled');
+      assert.equal(seen.cancel_reason, 'The therapist is ill');
+      assert.match(seen.credit_voucher ?? '', VOUCHER_RE);
+      codes.push(seen.credit_voucher);
+      assert.equal((await clientBooking(one.booking.ref)).credit_voucher, undefined, 'shown twice');
+      assert.equal(num(s.db, `SELECT credit_box IS NULL FROM bookings WHERE ref = ${q(one.booking.ref)}`), 1);
+      // It is worth what the voucher paid and pays another booking.
+      expectPaid(await redeem(two.token, seen.credit_voucher), two.booking.ref, PRICE[2], 0);
+
+      // three: part voucher, part cash; the desk gives the cash back.
+      const part = await voucher(3000);
+      expectPaid(await redeem(three.token, part), three.booking.ref, 3000, PRICE[2] - 3000);
+      expectPaid(await pay({ booking: three.booking.ref, method: 'cash', amount_cents: 2000 }), three.booking.ref, 5000, PRICE[2] - 5000, { ticket: false });
+      const refundsBefore = num(s.db, "SELECT count(*) FROM ledger WHERE kind = 'refund'");
+      const c3 = await desk.post(`${API}/staff/cancel`, { booking: three.booking.ref, refund: 'desk' });
+      assert.equal(c3.status, 200, c3.body);
+      assert.equal(num(s.db, "SELECT count(*) FROM ledger WHERE kind = 'refund'"), refundsBefore + 1);
+      assert.equal(num(s.db, `SELECT amount_cents FROM ledger WHERE kind = 'refund' AND booking_ref = ${q(three.booking.ref)}`), 2000);
+      const credit3 = (await clientBooking(three.booking.ref)).credit_voucher;
+      assert.match(credit3 ?? '', VOUCHER_RE);
+      codes.push(credit3);
+      assert.equal(balance(credit3), 3000, 'the credit covers the voucher part only');
+      // A bad refund choice is refused and changes nothing.
+      expectError(await desk.post(`${API}/staff/cancel`, { booking: two.booking.ref, refund: 'bitcoin' }), 400);
+      assert.equal((await clientBooking(two.booking.ref)).status, 'booked');
+    });
+  });
+
   describe('guessing voucher codes (on the other server)', () => {
     test('10 unknown codes from one address, then 429 with Retry-After, even for a good code', async () => {
       const [{ booking: b, token }] = await bookMany(1, 1, other);
