@@ -17,6 +17,7 @@
 #include "saferoom/http.h"
 #include "saferoom/input.h"
 #include "saferoom/kdf.h"
+#include "saferoom/log.h"
 #include "saferoom/payment.h"
 #include "saferoom/qr.h"
 #include "saferoom/ratelimit.h"
@@ -265,6 +266,14 @@ booking_json(struct http_ctx *ctx, const struct store_booking *b,
 	if (b->cancel_reason[0] != '\0')
 		json_object_set_new(j, "cancel_reason",
 		    json_string(b->cancel_reason));
+	if (b->hold_until > 0 && strcmp(b->status, "booked") == 0 &&
+	    booking_due(b) > 0) {
+		char	 until[CIVIL_RFC3339_MAX];
+
+		/* Unpaid by then, the booking is released (payment_hold_minutes). */
+		civil_format_rfc3339(b->hold_until, until);
+		json_object_set_new(j, "pay_by", json_string(until));
+	}
 	if (with_ticket) {
 		if (ticket_sign(ctx->keys, b->ref, b->start, ticket) == -1) {
 			json_decref(j);
@@ -317,6 +326,7 @@ booking_new_write(struct booking_new *nb, struct store_booking *b)
 	struct store_staff	*t = NULL, one;
 	enum booking_status	 s = BK_TAKEN;
 	size_t			 nt, i;
+	long long		 hold;
 	int			 tries, rc;
 
 	memset(b, 0, sizeof(*b));
@@ -330,6 +340,12 @@ booking_new_write(struct booking_new *nb, struct store_booking *b)
 		memcpy(b->credit_pub, nb->credit_pub, sizeof(b->credit_pub));
 		b->has_credit_pub = 1;
 	}
+	hold = settings_get_int(&ctx->store, "payment_hold_minutes");
+	if (hold > 0 && b->price_cents > 0)
+		b->hold_until = time(NULL) + (time_t)hold * 60;
+	/* Holds that ran out release their slots before we look for one. */
+	if (store_expire_holds(&ctx->store, time(NULL)) == -1)
+		return BK_INTERNAL;
 	if (nb->therapist != 0) {
 		one.id = nb->therapist;
 		t = &one;
@@ -913,4 +929,14 @@ booking_api_ticket_png(struct http_req *req)
 	static int	 png = 1;
 
 	booking_authorize(req, booking_bearer(req), booking_ticket_next, &png);
+}
+
+void
+booking_tick(struct http_ctx *ctx)
+{
+	int	 n;
+
+	if ((n = store_expire_holds(&ctx->store, time(NULL))) > 0)
+		log_info("booking", "released %d unpaid booking%s", n,
+		    n == 1 ? "" : "s");
 }

@@ -115,6 +115,8 @@ struct http_loop {
 	struct evhttp_bound_socket *bound;
 	struct event		*stop_ev;
 	struct event		*drain_ev;
+	struct event		*tick_ev;
+	void			(*tick)(struct http_ctx *);
 	pthread_t		 thread;
 	int			 started;
 	unsigned		 nconns;	/* open connections of this loop */
@@ -766,6 +768,28 @@ http_drain_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(loop->drain_ev, &tick);
 }
 
+static void
+http_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop	*loop = arg;
+
+	if (!loop->stopping)
+		loop->tick(&loop->ctx);
+}
+
+int
+http_server_tick(struct http_server *srv, void (*tick)(struct http_ctx *))
+{
+	struct http_loop	*loop = &srv->loops[0];
+	struct timeval		 every = { HTTP_TICK_SECONDS, 0 };
+
+	loop->tick = tick;
+	if ((loop->tick_ev = event_new(loop->base, -1, EV_PERSIST, http_tick_cb,
+	    loop)) == NULL || event_add(loop->tick_ev, &every) == -1)
+		return -1;
+	return 0;
+}
+
 /* Runs on the loop's thread when the main thread asks it to stop. */
 static void
 http_stop_cb(evutil_socket_t fd, short what, void *arg)
@@ -775,6 +799,8 @@ http_stop_cb(evutil_socket_t fd, short what, void *arg)
 	if (loop->stopping)
 		return;
 	loop->stopping = 1;
+	if (loop->tick_ev != NULL)
+		event_del(loop->tick_ev);
 	clock_gettime(CLOCK_MONOTONIC, &loop->stop_at);
 	if (loop->bound != NULL) {
 		evhttp_del_accept_socket(loop->http, loop->bound);
@@ -928,6 +954,8 @@ http_loop_free(struct http_loop *loop)
 		event_base_loop(loop->base, EVLOOP_NONBLOCK);
 	if (loop->stop_ev != NULL)
 		event_free(loop->stop_ev);
+	if (loop->tick_ev != NULL)
+		event_free(loop->tick_ev);
 	if (loop->drain_ev != NULL)
 		event_free(loop->drain_ev);
 	pool_inbox_free(loop->ctx.inbox);

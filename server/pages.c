@@ -617,6 +617,7 @@ pages_booking_page(struct http_req *req, int status, const char *title,
     const char *notice)
 {
 	char	 when[128], paid[48], due[48], *svg, practice[STORE_REASON_MAX + 96];
+	char	 payby[256];
 	int	 active = strcmp(b->status, "booked") == 0;
 
 	if (notice == NULL && strcmp(b->cancelled_by, "practice") == 0) {
@@ -629,6 +630,18 @@ pages_booking_page(struct http_req *req, int status, const char *title,
 	if ((svg = pages_ticket_svg(req, b)) == NULL) {
 		booking_fail(req, BK_INTERNAL);
 		return;
+	}
+	payby[0] = '\0';
+	if (active && b->hold_until > 0 && booking_due(b) > 0) {
+		char	 day[64], clock[PAGES_CLOCK_MAX];
+		long	 d;
+		int	 minute;
+
+		civil_utc_to_local(b->hold_until, &d, &minute);
+		pages_day_label(d, day, sizeof(day));
+		pages_clock(b->hold_until, clock);
+		snprintf(payby, sizeof(payby), "Please pay with a voucher by %s, "
+		    "%s; an unpaid booking is released then.", day, clock);
 	}
 	pages_when(b->start, b->end, when, sizeof(when));
 	(void)util_money(paid, sizeof(paid), b->paid_cents, b->currency);
@@ -647,6 +660,7 @@ pages_booking_page(struct http_req *req, int status, const char *title,
 			{ "notice", notice != NULL ? notice : "" },
 			{ "actions", active ? "" : "hidden" },
 			{ "pay", active && booking_due(b) > 0 ? "" : "hidden" },
+			{ "payby", payby },
 			{ "receipt", b->paid_cents > 0 ||
 			    strcmp(b->status, "cancelled") == 0 ? "" : "hidden" },
 		};

@@ -13,6 +13,7 @@
 
 #include <openssl/ssl.h>
 
+#include "saferoom/booking.h"
 #include "saferoom/civil.h"
 #include "saferoom/config.h"
 #include "saferoom/http.h"
@@ -88,6 +89,10 @@ main(int argc, char *argv[])
 	}
 	if ((srv = http_server_new(&conf, ssl, keys, pool, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	if (http_server_tick(srv, booking_tick) == -1) {
+		fprintf(stderr, "saferoomd: cannot start housekeeping\n");
 		goto done;
 	}
 	if (http_server_run(srv) == 0)

@@ -37,6 +37,9 @@ const struct settings_def settings_defs[] = {
 	    "minutes kept free between two sessions of one therapist" },
 	{ "horizon_days", "90", 1, 730, NULL,
 	    "how many days ahead a session can be booked" },
+	{ "payment_hold_minutes", "0", 0, 7 * 24 * 60, NULL,
+	    "minutes within which a booking must be paid by voucher, or it is "
+	    "released; 0 lets clients pay at the desk on the day" },
 	{ "session_idle_minutes", "30", 1, 24 * 60, NULL,
 	    "minutes a staff session may stay unused before it ends" },
 	{ "session_max_hours", "12", 1, 24 * 7, NULL,

@@ -178,6 +178,15 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE bookings ADD COLUMN credit_pub BLOB;"
 	"ALTER TABLE bookings ADD COLUMN credit_box BLOB;",
+
+	/*
+	 * 6: a payment window. When the practice wants bookings paid by
+	 * voucher soon after they are made, an unpaid booking holds its slot
+	 * only until hold_until (Unix time, minutes' precision is all it
+	 * needs); then it is cancelled and the slot is free again.
+	 */
+	"ALTER TABLE bookings ADD COLUMN hold_until INTEGER;"
+	"CREATE INDEX bookings_hold ON bookings(hold_until) WHERE hold_until IS NOT NULL;",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -776,7 +785,11 @@ store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
 
 	stmt = store_prepare(st, "SELECT start_utc, end_utc FROM bookings "
 	    "WHERE therapist_id = ? AND status IN ('booked', 'checked_in') "
-	    "AND end_utc > ? AND start_utc < ? AND id != ? ORDER BY start_utc");
+	    "AND end_utc > ? AND start_utc < ? AND id != ? "
+	    /* An unpaid booking whose payment window passed holds nothing. */
+	    "AND NOT (hold_until IS NOT NULL AND paid_cents < price_cents AND "
+	    "hold_until <= CAST(strftime('%s', 'now') AS INTEGER)) "
+	    "ORDER BY start_utc");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, staff_id);
@@ -792,7 +805,8 @@ store_busy_of(struct store *st, int64_t staff_id, time_t from, time_t to,
 	"b.therapist_id, b.start_utc, b.end_utc, b.status, "		\
 	"coalesce(b.cancelled_by, ''), b.price_cents, b.paid_cents, "	\
 	"b.currency, s.name, t.display_name, coalesce(b.cancel_reason, ''), "	\
-	"b.voucher_paid_cents, b.credit_pub, b.credit_box "		\
+	"b.voucher_paid_cents, b.credit_pub, b.credit_box, "		\
+	"coalesce(b.hold_until, 0) "					\
 	"FROM bookings b JOIN services s ON s.id = b.service_id "	\
 	"JOIN staff t ON t.id = b.therapist_id "
 
@@ -829,6 +843,7 @@ store_booking_row(sqlite3_stmt *stmt, void *p)
 		    b->credit_boxlen);
 	else
 		b->credit_boxlen = 0;
+	b->hold_until = (time_t)sqlite3_column_int64(stmt, 19);
 }
 
 static int
@@ -877,7 +892,8 @@ store_booking_insert(struct store *st, struct store_booking *b)
 
 	stmt = store_prepare(st, "INSERT INTO bookings (ref, lookup, token_hash, "
 	    "service_id, therapist_id, start_utc, end_utc, price_cents, "
-	    "currency, credit_pub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "currency, credit_pub, hold_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?)");
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, b->ref, -1, SQLITE_STATIC);
@@ -894,6 +910,10 @@ store_booking_insert(struct store *st, struct store_booking *b)
 		    SQLITE_STATIC);
 	else
 		sqlite3_bind_null(stmt, 10);
+	if (b->hold_until > 0)
+		sqlite3_bind_int64(stmt, 11, (sqlite3_int64)b->hold_until);
+	else
+		sqlite3_bind_null(stmt, 11);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_DONE) {
 		b->id = sqlite3_last_insert_rowid(st->db);
@@ -1736,4 +1756,26 @@ store_booking_set_credit(struct store *st, int64_t id, const uint8_t *box,
 
 	return store_write(st, "UPDATE bookings SET credit_box = ? WHERE id = ?",
 	    "booking credit", store_bind_text_id, &a) == 0 ? 0 : -1;
+}
+
+static int
+store_bind_now(sqlite3_stmt *stmt, const void *p)
+{
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)*(const time_t *)p);
+	return 0;
+}
+
+int
+store_expire_holds(struct store *st, time_t now)
+{
+	int	 rc;
+
+	rc = store_write(st, "UPDATE bookings SET status = 'cancelled', "
+	    "cancelled_by = 'practice', cancel_reason = 'Not paid in time', "
+	    "hold_until = NULL WHERE hold_until IS NOT NULL AND hold_until <= ? "
+	    "AND status = 'booked' AND paid_cents < price_cents", "holds",
+	    store_bind_now, &now);
+	if (rc == -1)
+		return -1;
+	return sqlite3_changes(st->db);
 }

@@ -113,6 +113,9 @@ json_t	*booking_json(struct http_ctx *, const struct store_booking *,
 /* What is still due on b in cents. */
 int64_t	booking_due(const struct store_booking *);
 
+/* Housekeeping run by the server once a minute: release unpaid holds. */
+void	booking_tick(struct http_ctx *);
+
 /* JSON handlers, rows of routes.c. */
 void	booking_api_slots(struct http_req *);
 void	booking_api_create(struct http_req *);

@@ -86,6 +86,13 @@ struct http_server *http_server_new(const struct config *conf,
 	    struct ssl_ctx_st *ssl, const struct keys *keys, struct pool *pool,
 	    char err[HTTP_ERR_MAX]);
 
+/*
+ * Run tick on the first loop thread every HTTP_TICK_SECONDS (housekeeping
+ * such as releasing unpaid holds), with that loop's context.
+ */
+#define HTTP_TICK_SECONDS	60
+int	http_server_tick(struct http_server *, void (*tick)(struct http_ctx *));
+
 /* "https://HOST:PORT" as bound (port 0 resolved). */
 const char *http_server_url(const struct http_server *);
 

@@ -165,6 +165,7 @@ struct store_booking {
 	size_t		 credit_boxlen;		/* 0: no credit waiting */
 	uint8_t		 credit_box[256];	/* a credit code sealed to it */
 	char		 credit_code[32];	/* not stored: set when opened */
+	time_t		 hold_until;		/* unpaid by then: released; 0 none */
 };
 
 /* Find a booking. 0 found, 1 not found, -1 error. */
@@ -188,6 +189,12 @@ int	store_booking_insert(struct store *, struct store_booking *b);
  */
 int	store_booking_cancel(struct store *, int64_t id, const char *by,
 	    const char *reason);
+
+/*
+ * Cancel the bookings whose payment window has passed unpaid, freeing
+ * their slots. Returns how many, or -1.
+ */
+int	store_expire_holds(struct store *, time_t now);
 
 /* Keep (box) or drop (NULL) the sealed credit a booking waits to show. */
 int	store_booking_set_credit(struct store *, int64_t id, const uint8_t *box,

@@ -1,0 +1,70 @@
+// The payment window of issue 5: with payment_hold_minutes set, a booking
+// must be paid by voucher within that many minutes, or it is released and
+// its slot is free again. Paid bookings keep their slot.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startServer, request, ctlOk, ctlDemo, StaffClient } from '../lib/harness.mjs';
+
+const API = '/api/v1';
+const sql = (db, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
+
+describe('payment_hold_minutes', () => {
+  let s; let desk;
+  before(async () => {
+    let accounts;
+    s = await startServer({
+      setup: (db) => {
+        accounts = ctlDemo(db).by;
+        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
+        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        ctlOk(db, 'settings', 'set', 'payment_hold_minutes', '15');
+      },
+    });
+    desk = new StaffClient(s, accounts.desk);
+    await desk.loginOk();
+  });
+  after(async () => { if (s) await s.stop(); });
+
+  async function freeSlots() {
+    const d = new Date(Date.now() + 5 * 86400000).toISOString().slice(0, 10);
+    const r = await request(s, 'GET', `${API}/slots?service=2&therapist=3&from=${d}&days=7`);
+    assert.equal(r.status, 200, r.body);
+    return r.json.slots;
+  }
+
+  test('an unpaid booking shows pay_by; when it passes, the slot is free again', async () => {
+    const all = await freeSlots();
+    const slot = all[0];
+    // Another session far enough away not to clash with the first.
+    const other = all.find((x) => Date.parse(x.start) >= Date.parse(slot.end) + 3 * 3600000);
+    const t0 = Date.now();
+    const r = await request(s, 'POST', `${API}/bookings`, { json: { service: 2, therapist: 3, start: slot.start } });
+    assert.equal(r.status, 201, r.body);
+    const payBy = Date.parse(r.json.booking.pay_by);
+    assert.ok(payBy >= t0 + 14 * 60000 && payBy <= Date.now() + 15 * 60000 + 1000, `pay_by ${r.json.booking.pay_by}`);
+    assert.ok(!(await freeSlots()).some((x) => x.start === slot.start), 'a held slot is offered');
+    // A second booking that is paid in time keeps its slot.
+    const p = await request(s, 'POST', `${API}/bookings`, { json: { service: 2, therapist: 3, start: other.start } });
+    assert.equal(p.status, 201, p.body);
+    const v = await desk.post(`${API}/staff/vouchers`, { count: 1, value_cents: 9000, currency: 'EUR', valid_days: 30 });
+    assert.equal(v.status, 201, v.body);
+    const paid = await request(s, 'POST', `${API}/booking/redeem`, {
+      json: { code: v.json.vouchers[0].code }, headers: { Authorization: `Bearer ${p.json.token}` } });
+    assert.equal(paid.status, 200, paid.body);
+    assert.equal(paid.json.pay_by, undefined, 'a paid booking still shows pay_by');
+    // The window passes (moved back in the database, as the clock would).
+    sql(s.db, `UPDATE bookings SET hold_until = strftime('%s','now') - 1 WHERE ref IN ('${r.json.booking.ref}', '${p.json.booking.ref}')`);
+    assert.ok((await freeSlots()).some((x) => x.start === slot.start), 'the lapsed slot is not offered again');
+    assert.ok(!(await freeSlots()).some((x) => x.start === other.start), 'the paid slot was released');
+    // Someone else books the released slot; the lapsed booking is cancelled.
+    const again = await request(s, 'POST', `${API}/bookings`, { json: { service: 2, therapist: 3, start: slot.start } });
+    assert.equal(again.status, 201, again.body);
+    const lapsed = await request(s, 'GET', `${API}/booking`, { headers: { Authorization: `Bearer ${r.json.token}` } });
+    assert.equal(lapsed.status, 200, lapsed.body);
+    assert.equal(lapsed.json.status, 'cancelled');
+    assert.equal(lapsed.json.cancel_reason, 'Not paid in time');
+    const kept = await request(s, 'GET', `${API}/booking`, { headers: { Authorization: `Bearer ${p.json.token}` } });
+    assert.equal(kept.json.status, 'booked');
+  });
+});
