@@ -27,6 +27,7 @@
 #include "saferoom/log.h"
 #include "saferoom/slots.h"
 #include "saferoom/payment.h"
+#include "saferoom/routes.h"
 #include "saferoom/staff.h"
 #include "saferoom/staffpages.h"
 #include "saferoom/store.h"
@@ -68,6 +69,8 @@ static const struct {
 	{ "/staff", "Overview", ROLE_ADMIN },
 	{ "/staff/calendar", "Calendar", STAFFPAGES_ANYONE },
 	{ "/staff/desk", "Desk", ROLE_ADMIN | ROLE_DESK },
+	{ "/staff/vouchers", "Vouchers", ROLE_ADMIN | ROLE_DESK },	/* deskpay.c */
+	{ "/staff/report", "Report", ROLE_ADMIN | ROLE_DESK },	/* deskpay.c */
 	{ "/staff/hours", "Hours", ROLE_ADMIN | ROLE_THERAPIST },
 	{ "/staff/audit", "Audit log", ROLE_ADMIN },
 	{ "/staff/account", "Account", STAFFPAGES_ANYONE },
@@ -241,6 +244,19 @@ staffpages_booking_href(const char *ref, char *out, size_t outsz)
 	return 0;
 }
 
+/* "/staff/pay?ref=REF", deskpay.c's page. 0 or -1 (memory). */
+static int
+staffpages_pay_href(const char *ref, char *out, size_t outsz)
+{
+	char	*enc;
+
+	if ((enc = evhttp_encode_uri(ref)) == NULL)
+		return -1;
+	snprintf(out, outsz, "/staff/pay?ref=%s", enc);
+	free(enc);
+	return 0;
+}
+
 /* "/staff/calendar?week=DATE[&therapist=ID]" (therapist 0: left out). */
 static void
 staffpages_week_href(long day, int64_t therapist, char *out, size_t outsz)
@@ -384,9 +400,10 @@ staffpages_fail(struct http_req *req, int status, const char *message,
 {
 	const char	*heading;
 
-	/* As http_error() does: a failure of ours is logged (path only). */
+	/* As http_error() does: a failure of ours is logged by route pattern. */
 	if (status >= 500)
-		log_warnx("staffpages", "%s: %d", req->path, status);
+		log_warnx("staffpages", "%s: %d", req->route != NULL ?
+		    req->route->path : "(no route)", status);
 	switch (status) {
 	case 400:
 		heading = "Please check what you entered";
@@ -553,6 +570,10 @@ staffpages_home(struct http_req *req)
 	} links[] = {
 		{ "/staff/calendar", "Calendar", "the week of all therapists" },
 		{ "/staff/desk", "Desk", "today's sessions and check-in" },
+		{ "/staff/vouchers", "Vouchers", "sell and print vouchers, void "
+		    "one" },
+		{ "/staff/report", "Daily report",
+		    "money by method, vouchers, the accounting export" },
 		{ "/staff/hours", "Working hours",
 		    "weekly hours and time off of each therapist" },
 		{ "/staff/audit", "Audit log", "who changed what, and when" },
@@ -1008,6 +1029,7 @@ staffpages_booking(struct http_req *req)
 	char				 label[16], when[128];
 	char				 back[STAFFPAGES_HREF_MAX];
 	char				 price[48], paid[48], due[48];
+	char				 pay[STAFFPAGES_HREF_MAX];
 	long				 day;
 	int				 minute, front, booked;
 
@@ -1041,6 +1063,9 @@ staffpages_booking(struct http_req *req)
 	staffpages_due(&b, due, sizeof(due));
 	front = (a->staff.role & (ROLE_ADMIN | ROLE_DESK)) != 0;
 	booked = strcmp(b.status, "booked") == 0;
+	/* The desk takes payment on deskpay.c's page. */
+	if (staffpages_pay_href(b.ref, pay, sizeof(pay)) == -1)
+		goto fail;
 	{
 		const struct web_var	 vars[] = {
 			{ "label", label },
@@ -1060,6 +1085,9 @@ staffpages_booking(struct http_req *req)
 			{ "noshow", front && time(NULL) >= b.start ? "" :
 			    "hidden" },
 			{ "back", back },
+			{ "pay_href", pay },
+			{ "pay_hidden", front && booking_due(&b) > 0 &&
+			    strcmp(b.status, "cancelled") != 0 ? "" : "hidden" },
 		};
 
 		staffpages_reply(req, 200, "Session", "staff_booking", vars,
@@ -1490,6 +1518,7 @@ staffpages_desk_rows(struct http_req *req, long today, struct evbuffer *out,
 	struct store_booking	*b = NULL;
 	char			 href[STAFFPAGES_HREF_MAX];
 	char			 span[STAFFPAGES_SPAN_MAX], label[16], due[48];
+	char			 pay[STAFFPAGES_HREF_MAX];
 	size_t			 n, i;
 	long			 day;
 	int			 minute, rc = -1;
@@ -1507,13 +1536,18 @@ staffpages_desk_rows(struct http_req *req, long today, struct evbuffer *out,
 			{ "service", b[i].service_name },
 			{ "status", staffpages_status_text(&b[i]) },
 			{ "due", due },
+			{ "pay_href", pay },
+			{ "pay_hidden", booking_due(&b[i]) > 0 &&
+			    strcmp(b[i].status, "cancelled") != 0 ? "" :
+			    "hidden" },
 		};
 
 		/* Only sessions that begin today; not last night's late one. */
 		civil_utc_to_local(b[i].start, &day, &minute);
 		if (day != today)
 			continue;
-		if (staffpages_booking_href(b[i].ref, href, sizeof(href)) == -1)
+		if (staffpages_booking_href(b[i].ref, href, sizeof(href)) == -1 ||
+		    staffpages_pay_href(b[i].ref, pay, sizeof(pay)) == -1)
 			goto done;
 		staffpages_span(&b[i], span, sizeof(span));
 		staff_label(&b[i], label);
@@ -1805,4 +1839,20 @@ done:
 	free(e);
 	if (rows != NULL)
 		evbuffer_free(rows);
+}
+
+/* ---- for other modules' staff pages (deskpay.c) ------------------------- */
+
+int
+staffpages_page(struct http_req *req, int status, const char *title,
+    const char *tmpl, const struct web_var *vars, size_t nvars)
+{
+	return staffpages_reply(req, status, title, tmpl, vars, nvars);
+}
+
+int
+staffpages_error(struct http_req *req, int status, const char *message,
+    const char *back)
+{
+	return staffpages_fail(req, status, message, back);
 }
