@@ -488,6 +488,7 @@ struct booking_auth {
 	struct http_req		*req;
 	booking_next_fn		 next;
 	void			*arg;
+	void			(*free_arg)(void *);
 	struct token		 tok;
 	char			 hash[KDF_HASH_MAX];
 	int64_t			 id;		/* 0: no such lookup part */
@@ -495,9 +496,12 @@ struct booking_auth {
 	uint64_t		 key;
 };
 
+/* Free a check and, unless next took it, its argument. */
 static void
 booking_auth_free(struct booking_auth *a)
 {
+	if (a->arg != NULL && a->free_arg != NULL)
+		a->free_arg(a->arg);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }
@@ -531,6 +535,7 @@ booking_auth_done(void *arg)
 		    b.credit_code, &len) == -1)
 			b.credit_code[0] = '\0';
 		a->next(a->req, &b, a->arg);
+		a->arg = NULL;		/* next owns it now */
 		OPENSSL_cleanse(b.credit_code, sizeof(b.credit_code));
 	}
 	booking_auth_free(a);
@@ -538,7 +543,7 @@ booking_auth_done(void *arg)
 
 int
 booking_authorize(struct http_req *req, const char *code, booking_next_fn next,
-    void *arg)
+    void *arg, void (*free_arg)(void *))
 {
 	struct http_ctx		*ctx = req->ctx;
 	struct booking_auth	*a;
@@ -547,11 +552,15 @@ booking_authorize(struct http_req *req, const char *code, booking_next_fn next,
 	unsigned		 wait;
 	int			 found;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		if (arg != NULL && free_arg != NULL)
+			free_arg(arg);
 		return booking_fail(req, BK_INTERNAL);
+	}
 	a->req = req;
 	a->next = next;
 	a->arg = arg;
+	a->free_arg = free_arg;
 	a->key = http_client_key(req, "token-fail");
 	if ((wait = ratelimit_check(ctx->limits, a->key, BOOKING_TOKEN_FAILS,
 	    BOOKING_TOKEN_WINDOW, time(NULL))) != 0) {
@@ -812,7 +821,7 @@ booking_get_next(struct http_req *req, struct store_booking *b, void *arg)
 void
 booking_api_get(struct http_req *req)
 {
-	booking_authorize(req, booking_bearer(req), booking_get_next, NULL);
+	booking_authorize(req, booking_bearer(req), booking_get_next, NULL, NULL);
 }
 
 static void
@@ -856,7 +865,8 @@ booking_cancel_next(struct http_req *req, struct store_booking *b, void *arg)
 void
 booking_api_cancel(struct http_req *req)
 {
-	booking_authorize(req, booking_bearer(req), booking_cancel_next, NULL);
+	booking_authorize(req, booking_bearer(req), booking_cancel_next, NULL,
+	    NULL);
 }
 
 static void
@@ -893,9 +903,8 @@ booking_api_reschedule(struct http_req *req)
 		return;
 	}
 	*start = v[0].time;
-	if (booking_authorize(req, booking_bearer(req), booking_reschedule_next,
-	    start) == -1)
-		free(start);
+	booking_authorize(req, booking_bearer(req), booking_reschedule_next,
+	    start, free);
 }
 
 static void
@@ -920,7 +929,8 @@ booking_ticket_next(struct http_req *req, struct store_booking *b, void *arg)
 void
 booking_api_ticket_svg(struct http_req *req)
 {
-	booking_authorize(req, booking_bearer(req), booking_ticket_next, NULL);
+	booking_authorize(req, booking_bearer(req), booking_ticket_next, NULL,
+	    NULL);
 }
 
 void
@@ -928,7 +938,8 @@ booking_api_ticket_png(struct http_req *req)
 {
 	static int	 png = 1;
 
-	booking_authorize(req, booking_bearer(req), booking_ticket_next, &png);
+	booking_authorize(req, booking_bearer(req), booking_ticket_next, &png,
+	    NULL);
 }
 
 void

@@ -759,7 +759,7 @@ pages_manage_post(struct http_req *req)
 		    "Please type the booking code you were given.");
 		return;
 	}
-	booking_authorize(req, v[0].text, pages_manage_opened, NULL);
+	booking_authorize(req, v[0].text, pages_manage_opened, NULL, NULL);
 	input_wipe(v, 1);
 }
 

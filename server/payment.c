@@ -372,14 +372,21 @@ payment_redeemed_reply(struct http_req *req, enum payment_status s,
 	http_reply_json(req, 200, j);
 }
 
+/* Wipe and free a typed code held across the booking-code check. */
 static void
-payment_client_next(struct http_req *req, struct store_booking *b, void *arg)
+payment_code_free(void *arg)
 {
 	char	*code = arg;
 
-	payment_redeem(req, code, b->id, 0, payment_redeemed_reply);
 	OPENSSL_cleanse(code, strlen(code));
 	free(code);
+}
+
+static void
+payment_client_next(struct http_req *req, struct store_booking *b, void *arg)
+{
+	payment_redeem(req, arg, b->id, 0, payment_redeemed_reply);
+	payment_code_free(arg);
 }
 
 void
@@ -402,11 +409,8 @@ payment_api_client_redeem(struct http_req *req)
 		return;
 	}
 	input_wipe(v, 1);
-	if (booking_authorize(req, booking_bearer(req), payment_client_next,
-	    code) == -1) {
-		OPENSSL_cleanse(code, strlen(code));
-		free(code);
-	}
+	booking_authorize(req, booking_bearer(req), payment_client_next, code,
+	    payment_code_free);
 }
 
 void
@@ -957,4 +961,179 @@ payment_practice_cancel(struct http_req *req, const char *ref,
 fail:
 	payment_practice_free(p);
 	return staff_fail(req, s);
+}
+
+/* ---- for the desk's pages (deskpay.c) ------------------------------------------- */
+
+/* A sale for a page: the batch first, so payment_batch_work can take it. */
+struct payment_sale_job {
+	struct payment_batch	 batch;
+	struct payment_sale	 sale;		/* once NULL: the key is below */
+	payment_sold_fn		 done;
+	int			 has_once;
+	uint8_t			 once[32];
+};
+
+static void
+payment_sale_free(struct payment_sale_job *j)
+{
+	OPENSSL_cleanse(j, sizeof(*j));
+	free(j);
+}
+
+static void
+payment_sale_work(void *arg)
+{
+	struct payment_sale_job	*j = arg;
+
+	payment_batch_work(&j->batch);
+}
+
+/* Inside the transaction: the vouchers, their ledger rows, the audit row. */
+static int
+payment_sale_write(struct http_ctx *ctx, const struct payment_batch *p,
+    int64_t staff_id)
+{
+	struct store_voucher	 v;
+	struct store_ledger	 l;
+	char			 money[48], detail[STORE_REASON_MAX + 1];
+	int			 i;
+
+	for (i = 0; i < p->count; i++) {
+		memset(&v, 0, sizeof(v));
+		snprintf(v.lookup, sizeof(v.lookup), "%s", p->codes[i].lookup);
+		snprintf(v.code_hash, sizeof(v.code_hash), "%s", p->hashes[i]);
+		v.value_cents = v.balance_cents = p->value;
+		memcpy(v.currency, p->currency, sizeof(v.currency));
+		v.expires_day = p->expires_day;
+		snprintf(v.kind, sizeof(v.kind), "sold");
+		snprintf(v.tag, sizeof(v.tag), "%s", p->tag);
+		/* A lookup part drawn twice (1 in 2^30) fails the batch whole. */
+		if (store_voucher_insert(&ctx->store, &v) != 0)
+			return -1;
+		memset(&l, 0, sizeof(l));
+		l.day = civil_today();
+		snprintf(l.kind, sizeof(l.kind), "voucher_sold");
+		snprintf(l.method, sizeof(l.method), "%s", p->method);
+		l.amount_cents = p->value;
+		memcpy(l.currency, p->currency, sizeof(l.currency));
+		l.voucher_id = v.id;
+		l.staff_id = staff_id;
+		if (store_ledger_add(&ctx->store, &l) == -1)
+			return -1;
+	}
+	(void)util_money(money, sizeof(money), p->value, p->currency);
+	snprintf(detail, sizeof(detail), "%d x %s, %s", p->count, money,
+	    p->method);
+	return store_audit(&ctx->store, staff_id, "vouchers_sold", NULL,
+	    detail) == -1 ? -1 : 0;
+}
+
+static void
+payment_sale_done(void *arg)
+{
+	struct payment_sale_job		*j = arg;
+	struct http_req			*req = j->batch.req;
+	struct store			*st = &req->ctx->store;
+	enum payment_sale_outcome	 out = PAY_SALE_FAILED;
+	char				*body;
+	int				 status;
+
+	if (j->batch.ok && store_begin(st) == 0) {
+		switch (j->has_once ? store_idempotent_get(st, j->once, &status,
+		    &body) : 1) {
+		case 0:
+			free(body);
+			out = PAY_SALE_REPEATED;
+			break;
+		case 1:
+			if (payment_sale_write(req->ctx, &j->batch,
+			    req->session->staff.id) == 0 && (!j->has_once ||
+			    store_idempotent_put(st, j->once, 201, "{}") == 0) &&
+			    store_commit(st) == 0)
+				out = PAY_SALE_OK;
+			break;
+		default:
+			break;
+		}
+		if (out != PAY_SALE_OK)
+			store_rollback(st);
+	}
+	j->done(req, out, &j->sale, out == PAY_SALE_OK ? j->batch.codes : NULL,
+	    j->batch.expires_day);
+	payment_sale_free(j);
+}
+
+int
+payment_vouchers_start(struct http_req *req, const struct payment_sale *s,
+    payment_sold_fn done)
+{
+	struct payment_sale_job	*j;
+	const char		*c = s->currency;
+
+	if (s->count < 1 || s->count > PAYMENT_BATCH_MAX ||
+	    s->value_cents < 1 || s->value_cents > PAYMENT_VALUE_MAX ||
+	    s->valid_days < 1 || s->valid_days > PAYMENT_VALID_DAYS_MAX ||
+	    c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' ||
+	    c[2] < 'A' || c[2] > 'Z' || c[3] != '\0' ||
+	    (strcmp(s->method, "cash") != 0 && strcmp(s->method, "card") != 0) ||
+	    (s->tag[0] != '\0' && !util_is_clean_text(s->tag, STORE_TAG_MAX)))
+		return http_error(req, 400, "bad_request",
+		    "The vouchers asked for are out of bounds.");
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return payment_fail(req, PAY_INTERNAL);
+	j->sale = *s;
+	j->sale.once = NULL;
+	if (s->once != NULL) {
+		j->has_once = 1;
+		memcpy(j->once, s->once, sizeof(j->once));
+	}
+	j->done = done;
+	j->batch.req = req;
+	j->batch.count = s->count;
+	j->batch.value = s->value_cents;
+	memcpy(j->batch.currency, c, sizeof(j->batch.currency));
+	/* Valid through the last of valid_days days, counting today. */
+	j->batch.expires_day = civil_today() + s->valid_days - 1;
+	snprintf(j->batch.tag, sizeof(j->batch.tag), "%s", s->tag);
+	snprintf(j->batch.method, sizeof(j->batch.method), "%s", s->method);
+	if (http_submit(req, payment_sale_work, payment_sale_done, j) == -1) {
+		payment_sale_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+enum payment_status
+payment_desk_apply(struct http_ctx *ctx, int64_t booking_id, int64_t staff_id,
+    const char *method, int64_t amount, struct store_booking *out)
+{
+	struct store_ledger	 l;
+	int64_t			 due;
+
+	if (store_booking_by_id(&ctx->store, booking_id, out) != 0)
+		return PAY_INTERNAL;
+	if (strcmp(method, "cash") != 0 && strcmp(method, "card") != 0)
+		return PAY_BAD_AMOUNT;
+	if (strcmp(out->status, "cancelled") == 0)
+		return PAY_NOT_PAYABLE;
+	if ((due = booking_due(out)) == 0)
+		return PAY_NOTHING_DUE;
+	if (amount <= 0 || amount > due)
+		return PAY_BAD_AMOUNT;
+	memset(&l, 0, sizeof(l));
+	l.day = civil_today();
+	snprintf(l.kind, sizeof(l.kind), "payment");
+	snprintf(l.method, sizeof(l.method), "%s", method);
+	l.amount_cents = amount;
+	memcpy(l.currency, out->currency, sizeof(l.currency));
+	snprintf(l.booking_ref, sizeof(l.booking_ref), "%s", out->ref);
+	l.staff_id = staff_id;
+	if (store_booking_pay(&ctx->store, booking_id, amount, 0) != 0 ||
+	    store_ledger_add(&ctx->store, &l) == -1 ||
+	    store_audit(&ctx->store, staff_id, "payment", out->ref,
+	    method) == -1 ||
+	    store_booking_by_id(&ctx->store, booking_id, out) != 0)
+		return PAY_INTERNAL;
+	return PAY_OK;
 }

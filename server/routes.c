@@ -10,6 +10,7 @@
 
 #include "saferoom/booking.h"
 #include "saferoom/catalog.h"
+#include "saferoom/deskpay.h"
 #include "saferoom/pages.h"
 #include "saferoom/payment.h"
 #include "saferoom/routes.h"
@@ -98,6 +99,30 @@ static const struct route routes[] = {
 	    staffpages_password },
 	{ EVHTTP_REQ_GET, "/staff/audit", ROLE_ADMIN, ROUTE_PAGE,
 	    staffpages_audit },
+
+	/*
+	 * The desk's and the admin's payment pages (deskpay.c): selling and
+	 * printing vouchers, taking a voucher, cash or card for a booking,
+	 * the daily report and the accounting export; voiding is for admins.
+	 */
+	{ EVHTTP_REQ_GET, "/staff/vouchers", FRONT, ROUTE_PAGE,
+	    deskpay_vouchers },
+	{ EVHTTP_REQ_POST, "/staff/vouchers", FRONT, ROUTE_PAGE,
+	    deskpay_vouchers_make },
+	{ EVHTTP_REQ_POST, "/staff/vouchers/void", ROLE_ADMIN, ROUTE_PAGE,
+	    deskpay_vouchers_void },
+	{ EVHTTP_REQ_GET, "/staff/pay", FRONT, ROUTE_PAGE, deskpay_pay },
+	{ EVHTTP_REQ_POST, "/staff/pay/voucher", FRONT, ROUTE_PAGE,
+	    deskpay_pay_voucher },
+	{ EVHTTP_REQ_POST, "/staff/pay/desk", FRONT, ROUTE_PAGE,
+	    deskpay_pay_desk },
+	{ EVHTTP_REQ_GET, "/staff/report", FRONT, ROUTE_PAGE, deskpay_report },
+	{ EVHTTP_REQ_GET, "/staff/report.csv", FRONT, ROUTE_PAGE,
+	    deskpay_report_csv },
+	{ EVHTTP_REQ_GET, "/staff/export.csv", FRONT, ROUTE_PAGE,
+	    deskpay_export_csv },
+	{ EVHTTP_REQ_POST, "/api/v1/staff/vouchers/void", ROLE_ADMIN, ROUTE_API,
+	    deskpay_api_void },
 
 	/* Public JSON API (API.md "Public"). */
 	{ EVHTTP_REQ_GET, "/api/v1/services", 0, ROUTE_API, catalog_services },

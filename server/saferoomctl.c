@@ -22,6 +22,7 @@
 
 #include "saferoom/base32.h"
 #include "saferoom/civil.h"
+#include "saferoom/deskpay.h"
 #include "saferoom/kdf.h"
 #include "saferoom/log.h"
 #include "saferoom/settings.h"
@@ -66,6 +67,7 @@ static int	ctl_settings_set(struct store *, int, char **);
 static int	ctl_settings_get(struct store *, int, char **);
 static int	ctl_settings_list(struct store *, int, char **);
 static int	ctl_demo(struct store *, int, char **);
+static int	ctl_voucher_void(struct store *, int, char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "add", ctl_staff_add,
@@ -87,6 +89,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "settings", "get", ctl_settings_get, "settings get KEY" },
 	{ "settings", "list", ctl_settings_list, "settings list" },
 	{ "demo", NULL, ctl_demo, "demo" },
+	{ "voucher", "void", ctl_voucher_void,
+	    "voucher void --lookup XXXXXX   (the first 6 symbols of its code)" },
 };
 
 /* Print a usage error and return the exit status for it. */
@@ -745,6 +749,51 @@ fail:
 		return ctl_fail(st, "cannot make the demo clinic");
 	store_rollback(st);
 	return rc;
+}
+
+/*
+ * Void a voucher by its lookup part (deskpay_void: one transaction with
+ * its voucher_voided ledger row and the audit). The ledger's day is the
+ * clinic's, so the clinic's zone is set first.
+ */
+static int
+ctl_voucher_void(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt		 opts[] = {
+		{ "lookup", 0, 1, NULL },
+	};
+	struct store_voucher	 v;
+	char			 zone[SETTINGS_VALUE_MAX];
+	int			 rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if (settings_get(st, "timezone", zone, sizeof(zone)) == -1 ||
+	    !settings_is_timezone(zone) || civil_set_timezone(zone) == -1) {
+		fprintf(stderr, "saferoomctl: the timezone setting is not "
+		    "usable; fix it with saferoomctl settings set timezone "
+		    "ZONE\n");
+		return CTL_EXIT_FAIL;
+	}
+	switch (deskpay_void(st, opts[0].value, 0, &v)) {
+	case DESKPAY_VOID_OK:
+		break;
+	case DESKPAY_VOID_MALFORMED:
+		return ctl_bad("--lookup must be the first 6 letters and digits "
+		    "of a voucher code");
+	case DESKPAY_VOID_UNKNOWN:
+		return ctl_bad("there is no voucher with lookup part '%.24s'",
+		    opts[0].value);
+	case DESKPAY_VOID_ALREADY:
+		return ctl_bad("voucher '%s' is void already", v.lookup);
+	default:
+		fprintf(stderr, "saferoomctl: cannot void the voucher: %s\n",
+		    store_errmsg(st));
+		return CTL_EXIT_FAIL;
+	}
+	printf("lookup: %s\nvoided: yes\nvoided_cents: %lld\ncurrency: %s\n",
+	    v.lookup, (long long)v.balance_cents, v.currency);
+	return CTL_EXIT_OK;
 }
 
 static void

@@ -78,12 +78,13 @@ int	booking_create(struct http_req *, int64_t service, int64_t therapist,
 /*
  * Check a presented booking code on the pool; on success call next on the
  * loop with the booking as it is now; otherwise answer 401 (or 429 when the
- * client has guessed too often) itself. arg is passed through to next.
+ * client has guessed too often) itself. arg is passed through to next, which
+ * then owns it; when next is not called, free_arg (if not NULL) frees it.
  */
 typedef void	(*booking_next_fn)(struct http_req *, struct store_booking *,
 		    void *arg);
 int	booking_authorize(struct http_req *, const char *code,
-	    booking_next_fn next, void *arg);
+	    booking_next_fn next, void *arg, void (*free_arg)(void *));
 
 /*
  * b carries a credit voucher code opened from its sealed box (the practice

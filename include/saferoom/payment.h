@@ -106,4 +106,57 @@ void	payment_api_staff_redeem(struct http_req *);	/* POST /staff/vouchers/redeem
 void	payment_api_payments(struct http_req *);	/* POST /staff/payments */
 void	payment_api_client_redeem(struct http_req *);	/* POST /booking/redeem */
 
+/*
+ * ---- for the desk's pages (deskpay.c) ----
+ *
+ * A batch of vouchers to sell, in the bounds of POST /staff/vouchers. once,
+ * when not NULL, is a form's one-time key (32 bytes): it is kept with the
+ * batch in the same transaction, and a batch whose key was kept already is
+ * not made again (a form sent twice sells once).
+ */
+struct voucher_code;
+struct payment_sale {
+	int		 count;		/* 1 .. PAYMENT_BATCH_MAX */
+	int64_t		 value_cents;	/* 1 .. PAYMENT_VALUE_MAX, each */
+	char		 currency[4];	/* three capitals: "EUR" */
+	int		 valid_days;	/* 1 .. PAYMENT_VALID_DAYS_MAX, counting today */
+	char		 tag[STORE_TAG_MAX + 1];	/* staff-only note, or "" */
+	char		 method[8];	/* "cash" or "card": how they were paid */
+	const uint8_t	*once;		/* 32 bytes, or NULL */
+};
+
+enum payment_sale_outcome {
+	PAY_SALE_OK = 0,
+	PAY_SALE_REPEATED,	/* once was kept already: nothing made */
+	PAY_SALE_FAILED,	/* nothing made */
+};
+
+/*
+ * Sell a batch as POST /staff/vouchers does: the codes made and hashed on
+ * the pool, then the vouchers, one voucher_sold ledger row each (staff: the
+ * signed-in member) and an audit row in one transaction. done runs on the
+ * loop with the outcome, the sale (once is NULL there) and, on PAY_SALE_OK,
+ * the sale->count codes (shown once: wiped after done returns) valid
+ * through expires_day. Answers 400 for a sale out of bounds or 503 when the
+ * pool is full itself, and returns -1.
+ */
+typedef void	(*payment_sold_fn)(struct http_req *, enum payment_sale_outcome,
+		    const struct payment_sale *, const struct voucher_code *codes,
+		    long expires_day);
+int	payment_vouchers_start(struct http_req *, const struct payment_sale *,
+	    payment_sold_fn done);
+
+/*
+ * Take amount of method ("cash" or "card") at the desk for booking_id, by
+ * the rules of POST /staff/payments, inside the caller's transaction
+ * (store_begin; roll back on anything but PAY_OK): re-read the booking,
+ * refuse a cancelled one (PAY_NOT_PAYABLE), one with nothing due
+ * (PAY_NOTHING_DUE), an amount of 0 or above what is due (PAY_BAD_AMOUNT);
+ * write the payment, a ledger row and an audit row. *out is the booking as
+ * last read.
+ */
+enum payment_status payment_desk_apply(struct http_ctx *, int64_t booking_id,
+	    int64_t staff_id, const char *method, int64_t amount,
+	    struct store_booking *out);
+
 #endif

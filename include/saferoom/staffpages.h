@@ -15,7 +15,10 @@
 #ifndef SAFEROOM_STAFFPAGES_H
 #define SAFEROOM_STAFFPAGES_H
 
+#include <stddef.h>
+
 struct http_req;
+struct web_var;
 
 void	staffpages_login_form(struct http_req *);	/* GET /staff/login */
 void	staffpages_login(struct http_req *);		/* POST /staff/login */
@@ -40,5 +43,17 @@ void	staffpages_account(struct http_req *);		/* GET /staff/account */
 void	staffpages_password(struct http_req *);		/* POST /staff/account/password */
 
 void	staffpages_audit(struct http_req *);		/* GET /staff/audit */
+
+/*
+ * For the staff pages of other modules (deskpay.c): staffpages_page answers
+ * with the page tmpl inside the staff bar, given vars plus "bar" and
+ * "csrf" (at most 38 of them), as every page here; staffpages_error with
+ * the page that says what went wrong (status, message) and links to back.
+ * Both free req like http_reply_page(); staffpages_error returns -1.
+ */
+int	staffpages_page(struct http_req *, int status, const char *title,
+	    const char *tmpl, const struct web_var *vars, size_t nvars);
+int	staffpages_error(struct http_req *, int status, const char *message,
+	    const char *back);
 
 #endif

@@ -525,7 +525,8 @@ test('the desk scans the ticket: checked in, then refused the second time and wh
   signedIn.set('desk', { context, page, w });
   await signIn(page, 'desk', '/staff/desk');
   assert.deepEqual(await navLinks(page), [
-    ['Calendar', '/staff/calendar'], ['Desk', '/staff/desk'], ['Account', '/staff/account'],
+    ['Calendar', '/staff/calendar'], ['Desk', '/staff/desk'], ['Vouchers', '/staff/vouchers'],
+    ['Report', '/staff/report'], ['Account', '/staff/account'],
   ]);
   assert.equal(await h1(page), 'Desk');
   assert.equal(await focused(page), 'ticket', 'the ticket field has no focus on load');
@@ -628,6 +629,7 @@ test('the admin finds the check-in with its booking reference in the audit log',
   await signIn(page, 'admin', '/staff');
   assert.deepEqual(await navLinks(page), [
     ['Overview', '/staff'], ['Calendar', '/staff/calendar'], ['Desk', '/staff/desk'],
+    ['Vouchers', '/staff/vouchers'], ['Report', '/staff/report'],
     ['Hours', '/staff/hours'], ['Audit log', '/staff/audit'], ['Account', '/staff/account'],
   ]);
   await follow(page, page.locator('.staffbar a[href="/staff/audit"]'));
