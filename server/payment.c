@@ -452,7 +452,6 @@ payment_api_payments(struct http_req *req)
 	struct http_ctx		*ctx = req->ctx;
 	struct input_value	 v[4];
 	struct store_booking	 b;
-	struct store_ledger	 l;
 	enum staff_status	 ss;
 	enum payment_status	 s = PAY_INTERNAL;
 	uint8_t			 key[32];
@@ -490,29 +489,11 @@ payment_api_payments(struct http_req *req)
 		(void)payment_idem_replay(req, key);
 		return;
 	}
-	/* Re-read inside the transaction: what is due may have changed. */
-	if (store_booking_by_id(&ctx->store, b.id, &b) != 0)
-		goto rollback;
-	s = strcmp(b.status, "cancelled") == 0 ? PAY_NOT_PAYABLE :
-	    booking_due(&b) == 0 ? PAY_NOTHING_DUE :
-	    v[2].num > booking_due(&b) ? PAY_BAD_AMOUNT : PAY_OK;
-	if (s != PAY_OK)
+	if ((s = payment_desk_apply(ctx, b.id, req->session->staff.id,
+	    v[1].text, v[2].num, &b)) != PAY_OK)
 		goto rollback;
 	s = PAY_INTERNAL;
-	memset(&l, 0, sizeof(l));
-	l.day = civil_today();
-	snprintf(l.kind, sizeof(l.kind), "payment");
-	snprintf(l.method, sizeof(l.method), "%.7s", v[1].text);
-	l.amount_cents = v[2].num;
-	memcpy(l.currency, b.currency, sizeof(l.currency));
-	snprintf(l.booking_ref, sizeof(l.booking_ref), "%s", b.ref);
-	l.staff_id = req->session->staff.id;
-	if (store_booking_pay(&ctx->store, b.id, v[2].num, 0) != 0 ||
-	    store_ledger_add(&ctx->store, &l) == -1 ||
-	    store_audit(&ctx->store, l.staff_id, "payment", b.ref,
-	    v[1].text) == -1 ||
-	    store_booking_by_id(&ctx->store, b.id, &b) != 0 ||
-	    (j = booking_json(ctx, &b, 0)) == NULL)
+	if ((j = booking_json(ctx, &b, 0)) == NULL)
 		goto rollback;
 	if (v[3].present)
 		json_object_set_new(j, "change_cents",
@@ -549,13 +530,6 @@ struct payment_batch {
 };
 
 static void
-payment_batch_free(struct payment_batch *p)
-{
-	OPENSSL_cleanse(p, sizeof(*p));
-	free(p);
-}
-
-static void
 payment_batch_work(void *arg)
 {
 	struct payment_batch	*p = arg;
@@ -569,61 +543,30 @@ payment_batch_work(void *arg)
 	p->ok = 1;
 }
 
+/* The API's answer to a sale: the codes, shown this once. */
 static void
-payment_batch_done(void *arg)
+payment_api_sold(struct http_req *req, enum payment_sale_outcome outcome,
+    const struct payment_sale *sale, const struct voucher_code *codes,
+    long expires_day)
 {
-	struct payment_batch	*p = arg;
-	struct http_ctx		*ctx = p->req->ctx;
-	struct store_voucher	 v;
-	struct store_ledger	 l;
-	char			 text[VOUCHER_GROUPED_MAX], expires[CIVIL_DATE_MAX];
-	json_t			*list = NULL;
-	int			 i;
+	char	 text[VOUCHER_GROUPED_MAX], expires[CIVIL_DATE_MAX];
+	json_t	*list;
+	int	 i;
 
-	if (!p->ok || store_begin(&ctx->store) == -1)
-		goto fail;
-	civil_format_date(p->expires_day, expires);
+	if (outcome != PAY_SALE_OK) {
+		payment_fail(req, PAY_INTERNAL);
+		return;
+	}
+	civil_format_date(expires_day, expires);
 	list = json_array();
-	for (i = 0; i < p->count; i++) {
-		memset(&v, 0, sizeof(v));
-		snprintf(v.lookup, sizeof(v.lookup), "%s", p->codes[i].lookup);
-		snprintf(v.code_hash, sizeof(v.code_hash), "%s", p->hashes[i]);
-		v.value_cents = v.balance_cents = p->value;
-		memcpy(v.currency, p->currency, sizeof(v.currency));
-		v.expires_day = p->expires_day;
-		snprintf(v.kind, sizeof(v.kind), "sold");
-		snprintf(v.tag, sizeof(v.tag), "%s", p->tag);
-		memset(&l, 0, sizeof(l));
-		l.day = civil_today();
-		snprintf(l.kind, sizeof(l.kind), "voucher_sold");
-		snprintf(l.method, sizeof(l.method), "%s", p->method);
-		l.amount_cents = p->value;
-		memcpy(l.currency, p->currency, sizeof(l.currency));
-		l.staff_id = p->req->session->staff.id;
-		/* A lookup part drawn twice (1 in 2^30) fails the batch whole. */
-		if (store_voucher_insert(&ctx->store, &v) != 0)
-			goto rollback;
-		l.voucher_id = v.id;
-		if (store_ledger_add(&ctx->store, &l) == -1)
-			goto rollback;
-		voucher_code_format(&p->codes[i], text);
+	for (i = 0; i < sale->count; i++) {
+		voucher_code_format(&codes[i], text);
 		json_array_append_new(list, json_pack("{s:s,s:I,s:s,s:s}",
-		    "code", text, "value_cents", (json_int_t)p->value,
-		    "currency", p->currency, "expires", expires));
+		    "code", text, "value_cents", (json_int_t)sale->value_cents,
+		    "currency", sale->currency, "expires", expires));
 		OPENSSL_cleanse(text, sizeof(text));
 	}
-	if (store_audit(&ctx->store, p->req->session->staff.id, "vouchers_sold",
-	    NULL, NULL) == -1 || store_commit(&ctx->store) == -1)
-		goto rollback;
-	http_reply_json(p->req, 201, json_pack("{s:o}", "vouchers", list));
-	payment_batch_free(p);
-	return;
-rollback:
-	store_rollback(&ctx->store);
-fail:
-	json_decref(list);
-	payment_fail(p->req, PAY_INTERNAL);
-	payment_batch_free(p);
+	http_reply_json(req, 201, json_pack("{s:o}", "vouchers", list));
 }
 
 void
@@ -638,42 +581,23 @@ payment_api_vouchers(struct http_req *req)
 		{ "method", INPUT_TEXT, 0, 4, 4 },
 	};
 	struct input_value	 v[6];
-	struct payment_batch	*p;
+	struct payment_sale	 sale;
 	char			 err[INPUT_ERR_MAX];
-	const char		*c;
 
 	if (input_json(req->body, req->body_len, f, 6, v, err) == -1) {
 		http_error(req, 400, "bad_request", err);
 		return;
 	}
-	c = v[2].text;
-	if (c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' ||
-	    c[2] < 'A' || c[2] > 'Z') {
-		http_error(req, 400, "bad_request", "'currency' must be a "
-		    "three-letter code in capitals, like EUR.");
-		return;
-	}
-	if (v[5].present && strcmp(v[5].text, "cash") != 0 &&
-	    strcmp(v[5].text, "card") != 0) {
-		http_error(req, 400, "bad_request",
-		    "'method' must be \"cash\" or \"card\".");
-		return;
-	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		payment_fail(req, PAY_INTERNAL);
-		return;
-	}
-	p->req = req;
-	p->count = (int)v[0].num;
-	p->value = v[1].num;
-	memcpy(p->currency, c, 4);
-	/* Valid through the last of valid_days days, counting today. */
-	p->expires_day = civil_today() + v[3].num - 1;
-	snprintf(p->tag, sizeof(p->tag), "%.60s", v[4].present ? v[4].text : "");
-	snprintf(p->method, sizeof(p->method), "%.7s",
+	memset(&sale, 0, sizeof(sale));
+	sale.count = (int)v[0].num;
+	sale.value_cents = v[1].num;
+	memcpy(sale.currency, v[2].text, 4);
+	sale.valid_days = (int)v[3].num;
+	snprintf(sale.tag, sizeof(sale.tag), "%.60s", v[4].present ? v[4].text : "");
+	snprintf(sale.method, sizeof(sale.method), "%.7s",
 	    v[5].present ? v[5].text : "cash");
-	if (http_submit(req, payment_batch_work, payment_batch_done, p) == -1)
-		payment_batch_free(p);
+	/* Bounds, currency and method are checked there, once for both paths. */
+	payment_vouchers_start(req, &sale, payment_api_sold);
 }
 
 /* ---- credit on cancellation ------------------------------------------------------- */
