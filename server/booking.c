@@ -81,6 +81,31 @@ booking_fail_rate(struct http_req *req, unsigned wait)
 	return booking_fail(req, BK_RATE);
 }
 
+const char *
+booking_status_text(const struct store_booking *b, int for_staff)
+{
+	static const struct {
+		const char	*status, *by, *text;
+	} texts[] = {
+		{ "booked", NULL, "Booked" },
+		{ "checked_in", NULL, "Checked in" },
+		{ "no_show", NULL, "Missed" },
+		{ "cancelled", "practice", "Cancelled by the practice" },
+		{ "cancelled", "client", "Cancelled by the client" },
+	};
+	size_t	 i;
+
+	/* A client who cancelled knows who did; staff need telling. */
+	if (!for_staff && strcmp(b->cancelled_by, "client") == 0)
+		return "Cancelled";
+	for (i = 0; i < NELEM(texts); i++)
+		if (strcmp(b->status, texts[i].status) == 0 &&
+		    (texts[i].by == NULL || strcmp(b->cancelled_by,
+		    texts[i].by) == 0))
+			return texts[i].text;
+	return "Cancelled";
+}
+
 int64_t
 booking_due(const struct store_booking *b)
 {

@@ -419,18 +419,6 @@ deskpay_when(const struct store_booking *b, char *out, size_t outsz)
 	    m / 60 % 100, m % 60, em / 60 % 100, em % 60);
 }
 
-static const char *
-deskpay_status_text(const struct store_booking *b)
-{
-	if (strcmp(b->status, "booked") == 0)
-		return "Booked";
-	if (strcmp(b->status, "checked_in") == 0)
-		return "Checked in";
-	if (strcmp(b->status, "no_show") == 0)
-		return "Missed";
-	return "Cancelled";
-}
-
 /* base + "?ref=" + ref encoded. 0 or -1 (memory). */
 static int
 deskpay_ref_href(const char *base, const char *ref, char *out, size_t outsz)
@@ -925,7 +913,7 @@ deskpay_pay_page(struct http_req *req, int status,
 			{ "when", when },
 			{ "service", b->service_name },
 			{ "therapist", b->therapist_name },
-			{ "status", deskpay_status_text(b) },
+			{ "status", booking_status_text(b, 1) },
 			{ "ref", b->ref },
 			{ "price", price },
 			{ "paid", paid },

@@ -596,20 +596,6 @@ pages_ticket_svg(struct http_req *req, const struct store_booking *b)
 	return svg;
 }
 
-static const char *
-pages_status_text(const struct store_booking *b)
-{
-	if (strcmp(b->status, "booked") == 0)
-		return "Booked";
-	if (strcmp(b->status, "checked_in") == 0)
-		return "Checked in";
-	if (strcmp(b->status, "no_show") == 0)
-		return "Missed";
-	if (strcmp(b->cancelled_by, "practice") == 0)
-		return "Cancelled by the practice";
-	return "Cancelled";
-}
-
 /* Render a page about b with template tmpl; code is set on the done page. */
 static void
 pages_booking_page(struct http_req *req, int status, const char *title,
@@ -653,7 +639,7 @@ pages_booking_page(struct http_req *req, int status, const char *title,
 			{ "service", b->service_name },
 			{ "therapist", b->therapist_name },
 			{ "when", when },
-			{ "status", pages_status_text(b) },
+			{ "status", booking_status_text(b, 0) },
 			{ "paid", paid },
 			{ "due", due },
 			{ "qr", svg },

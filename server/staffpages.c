@@ -172,22 +172,6 @@ staffpages_when(const struct store_booking *b, char *out, size_t outsz)
 
 /* A booking's status for staff, and a class for its colour. */
 static const char *
-staffpages_status_text(const struct store_booking *b)
-{
-	if (strcmp(b->status, "booked") == 0)
-		return "Booked";
-	if (strcmp(b->status, "checked_in") == 0)
-		return "Checked in";
-	if (strcmp(b->status, "no_show") == 0)
-		return "Missed";
-	if (strcmp(b->cancelled_by, "practice") == 0)
-		return "Cancelled by the practice";
-	if (strcmp(b->cancelled_by, "client") == 0)
-		return "Cancelled by the client";
-	return "Cancelled";
-}
-
-static const char *
 staffpages_status_class(const struct store_booking *b)
 {
 	if (strcmp(b->status, "booked") == 0)
@@ -810,7 +794,7 @@ staffpages_week_entry(const struct staffpages_week *w,
 		{ "label", label },
 		{ "service", b->service_name },
 		{ "therapist", w->therapist == 0 ? b->therapist_name : "" },
-		{ "status", staffpages_status_text(b) },
+		{ "status", booking_status_text(b, 1) },
 		{ "money", money },
 	};
 
@@ -1070,7 +1054,7 @@ staffpages_booking(struct http_req *req)
 		const struct web_var	 vars[] = {
 			{ "label", label },
 			{ "notice", staffpages_notice(req) },
-			{ "status", staffpages_status_text(&b) },
+			{ "status", booking_status_text(&b, 1) },
 			{ "status_class", staffpages_status_class(&b) },
 			{ "reason_row", staffpages_text(reason) },
 			{ "when", when },
@@ -1534,7 +1518,7 @@ staffpages_desk_rows(struct http_req *req, long today, struct evbuffer *out,
 			{ "href", href },
 			{ "label", label },
 			{ "service", b[i].service_name },
-			{ "status", staffpages_status_text(&b[i]) },
+			{ "status", booking_status_text(&b[i], 1) },
 			{ "due", due },
 			{ "pay_href", pay },
 			{ "pay_hidden", booking_due(&b[i]) > 0 &&
@@ -1604,7 +1588,7 @@ staffpages_desk_page(struct http_req *req, const struct staffpages_scan *r)
 			{ "service", b != NULL ? b->service_name : "" },
 			{ "label", label },
 			{ "due", due },
-			{ "status", b != NULL ? staffpages_status_text(b) :
+			{ "status", b != NULL ? booking_status_text(b, 1) :
 			    "" },
 			{ "href", b != NULL ? href : "" },
 			{ "today", today },

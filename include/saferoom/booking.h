@@ -111,6 +111,12 @@ enum booking_status booking_reschedule(struct http_ctx *, struct store_booking *
 json_t	*booking_json(struct http_ctx *, const struct store_booking *,
 	    int with_ticket);
 
+/*
+ * b's status in words for pages: "Booked", "Cancelled by the practice", ...
+ * for_staff also names a client's own cancellation as such.
+ */
+const char *booking_status_text(const struct store_booking *b, int for_staff);
+
 /* What is still due on b in cents. */
 int64_t	booking_due(const struct store_booking *);
 
