@@ -975,4 +975,7 @@ booking_tick(struct http_ctx *ctx)
 	if ((n = store_expire_holds(&ctx->store, time(NULL))) > 0)
 		log_info("booking", "released %d unpaid booking%s", n,
 		    n == 1 ? "" : "s");
+	if ((n = payment_expire_vouchers(ctx)) > 0)
+		log_info("payment", "wrote off %d expired voucher%s", n,
+		    n == 1 ? "" : "s");
 }

@@ -1061,3 +1061,39 @@ payment_desk_apply(struct http_ctx *ctx, int64_t booking_id, int64_t staff_id,
 		return PAY_INTERNAL;
 	return PAY_OK;
 }
+
+/* ---- housekeeping ------------------------------------------------------------------ */
+
+int
+payment_expire_vouchers(struct http_ctx *ctx)
+{
+	struct store_voucher	*v = NULL;
+	struct store_ledger	 l;
+	size_t			 n, i;
+	long			 today = civil_today();
+	int			 done = 0;
+
+	if (store_vouchers_lapsed(&ctx->store, today, &v, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* Each in its own transaction, taken only if still unspent. */
+		memset(&l, 0, sizeof(l));
+		l.day = today;
+		snprintf(l.kind, sizeof(l.kind), "voucher_expired");
+		l.amount_cents = v[i].balance_cents;
+		memcpy(l.currency, v[i].currency, sizeof(l.currency));
+		l.voucher_id = v[i].id;
+		if (store_begin(&ctx->store) == -1)
+			break;
+		if (store_voucher_take(&ctx->store, v[i].id,
+		    v[i].balance_cents) != 0 ||
+		    store_ledger_add(&ctx->store, &l) == -1 ||
+		    store_commit(&ctx->store) == -1) {
+			store_rollback(&ctx->store);
+			continue;
+		}
+		done++;
+	}
+	free(v);
+	return done;
+}

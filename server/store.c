@@ -1779,3 +1779,29 @@ store_expire_holds(struct store *st, time_t now)
 		return -1;
 	return sqlite3_changes(st->db);
 }
+
+static void
+store_expired_row(sqlite3_stmt *stmt, void *p)
+{
+	struct store_voucher	*v = p;
+
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->balance_cents = sqlite3_column_int64(stmt, 1);
+	store_copy_text(v->currency, sizeof(v->currency), stmt, 2);
+}
+
+int
+store_vouchers_lapsed(struct store *st, long today, struct store_voucher **out,
+    size_t *n)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_prepare(st, "SELECT id, balance_cents, currency FROM "
+	    "vouchers WHERE expires_day < ? AND balance_cents > 0 AND "
+	    "voided = 0 LIMIT 500");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, today);
+	return store_collect(st, stmt, sizeof(**out), store_expired_row,
+	    (void **)out, n);
+}

@@ -120,7 +120,10 @@ const char *booking_status_text(const struct store_booking *b, int for_staff);
 /* What is still due on b in cents. */
 int64_t	booking_due(const struct store_booking *);
 
-/* Housekeeping run by the server once a minute: release unpaid holds. */
+/*
+ * Housekeeping run by the server once a minute: release unpaid holds and
+ * write off expired vouchers.
+ */
 void	booking_tick(struct http_ctx *);
 
 /* JSON handlers, rows of routes.c. */

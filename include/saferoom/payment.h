@@ -100,6 +100,13 @@ typedef void	(*payment_check_fn)(struct http_req *, enum payment_status,
 		    const struct store_voucher *);
 int	payment_check(struct http_req *, const char *code, payment_check_fn done);
 
+/*
+ * Housekeeping: write off what vouchers past their last day still hold
+ * (balance to 0, a voucher_expired ledger row each), so the books show the
+ * practice's liability as it is. Returns how many, or -1.
+ */
+int	payment_expire_vouchers(struct http_ctx *);
+
 /* The JSON handlers, rows of routes.c. */
 void	payment_api_vouchers(struct http_req *);	/* POST /staff/vouchers */
 void	payment_api_staff_redeem(struct http_req *);	/* POST /staff/vouchers/redeem */

@@ -323,6 +323,13 @@ int	store_voucher_insert(struct store *, struct store_voucher *v);
 int	store_voucher_take(struct store *, int64_t id, int64_t amount);
 /* Void a voucher (its balance goes to 0). 0 done, 1 it was void already. */
 int	store_voucher_void(struct store *, int64_t id);
+/*
+ * Vouchers past their last day that still hold money (at most 500 at a
+ * time; id, balance and currency filled). *out freed by the caller.
+ */
+int	store_vouchers_lapsed(struct store *, long today,
+	    struct store_voucher **out, size_t *n);
+
 /* Add amount to a booking's payments, via_voucher of it by voucher. */
 int	store_booking_pay(struct store *, int64_t id, int64_t amount,
 	    int64_t via_voucher);

@@ -3,7 +3,8 @@
  * balance never goes below zero (the guarded UPDATE), the ledger is
  * append-only (triggers), and the books balance after a sequence of sales,
  * redemptions, desk payments, credits and refunds written the way
- * payment.c writes them. Lapsed payment windows release their bookings.
+ * payment.c writes them. Lapsed payment windows release their bookings,
+ * and expired vouchers are written off.
  */
 #include <string.h>
 
@@ -12,6 +13,9 @@
 #include "check.h"
 #include "tmpdir.h"
 
+#include "saferoom/civil.h"
+#include "saferoom/http.h"
+#include "saferoom/payment.h"
 #include "saferoom/store.h"
 
 static long long
@@ -183,6 +187,34 @@ main(void)
 		CHECK_INT(store_booking_by_id(&st, h.id, &h), 0);
 		CHECK_STR(h.status, "cancelled");
 		CHECK_STR(h.cancel_reason, "Not paid in time");
+	}
+	/* Housekeeping writes off what expired vouchers hold, once. */
+	{
+		struct http_ctx	 ctx;
+		struct store_voucher v;
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.store = st;
+		memset(&v, 0, sizeof(v));
+		snprintf(v.lookup, sizeof(v.lookup), "DDDDDD");
+		snprintf(v.code_hash, sizeof(v.code_hash), "$scrypt$x");
+		v.value_cents = v.balance_cents = 2500;
+		memcpy(v.currency, "EUR", 4);
+		v.expires_day = civil_today() - 1;
+		snprintf(v.kind, sizeof(v.kind), "sold");
+		CHECK_INT(store_voucher_insert(&st, &v), 0);
+		ledger(&st, "voucher_sold", "cash", 2500, "", v.id);
+		check_books(&st);
+		CHECK_INT(payment_expire_vouchers(&ctx), 1);
+		CHECK_INT(num(&st, "SELECT balance_cents FROM vouchers WHERE "
+		    "lookup = 'DDDDDD'"), 0);
+		CHECK_INT(num(&st, "SELECT amount_cents FROM ledger WHERE kind = "
+		    "'voucher_expired'"), 2500);
+		check_books(&st);
+		CHECK_INT(payment_expire_vouchers(&ctx), 0);
+		/* Still valid today: left alone. */
+		CHECK_INT(num(&st, "SELECT balance_cents FROM vouchers WHERE "
+		    "lookup = 'CCCCCC'"), 8000);
 	}
 	store_close(&st);
 	tmpdir_remove(dir);
