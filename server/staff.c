@@ -214,17 +214,35 @@ staff_calendar(struct http_ctx *ctx, const struct auth_session *a, long day,
 	return store_bookings_between(&ctx->store, from, to, therapist, out, n);
 }
 
+/* "for rivera: ..." so an admin's change can be told from the therapist's. */
+static void
+staff_audit_detail(struct http_ctx *ctx, int64_t therapist, const char *what,
+    char *out, size_t outsz)
+{
+	struct store_staff	 t;
+
+	if (store_therapist_get(&ctx->store, therapist, &t) != 0)
+		snprintf(t.username, sizeof(t.username), "#%lld",
+		    (long long)therapist);
+	snprintf(out, outsz, "for %s%s%s", t.username, what[0] != '\0' ?
+	    ": " : "", what);
+}
+
 enum staff_status
 staff_hours_add(struct http_ctx *ctx, const struct auth_session *a,
     int64_t therapist, int weekday, int from, int to)
 {
+	char	 what[64], detail[128];
 	int	 rc;
 
+	snprintf(what, sizeof(what), "weekday %d %02d:%02d-%02d:%02d", weekday,
+	    from / 60 % 100, from % 60, to / 60 % 100, to % 60);
+	staff_audit_detail(ctx, therapist, what, detail, sizeof(detail));
 	if (store_begin(&ctx->store) == -1)
 		return ST_INTERNAL;
 	rc = store_hours_add(&ctx->store, therapist, weekday, from, to);
 	if (rc != 0 || store_audit(&ctx->store, a->staff.id, "hours_add", NULL,
-	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+	    detail) == -1 || store_commit(&ctx->store) == -1) {
 		store_rollback(&ctx->store);
 		return rc == 1 ? ST_OVERLAP : ST_INTERNAL;
 	}
@@ -237,13 +255,15 @@ staff_delete(struct http_ctx *ctx, const struct auth_session *a,
     int64_t therapist, int64_t id, const char *action,
     int (*del)(struct store *, int64_t, int64_t))
 {
+	char	 detail[128];
 	int	 rc;
 
+	staff_audit_detail(ctx, therapist, "", detail, sizeof(detail));
 	if (store_begin(&ctx->store) == -1)
 		return ST_INTERNAL;
 	rc = del(&ctx->store, therapist, id);
 	if (rc != 0 || store_audit(&ctx->store, a->staff.id, action, NULL,
-	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+	    detail) == -1 || store_commit(&ctx->store) == -1) {
 		store_rollback(&ctx->store);
 		return rc == 1 ? ST_NOT_FOUND : ST_INTERNAL;
 	}
@@ -262,11 +282,17 @@ enum staff_status
 staff_timeoff_add(struct http_ctx *ctx, const struct auth_session *a,
     int64_t therapist, long from, long to)
 {
+	char	 what[64], detail[128], f[CIVIL_DATE_MAX], t[CIVIL_DATE_MAX];
+
+	civil_format_date(from, f);
+	civil_format_date(to, t);
+	snprintf(what, sizeof(what), "%s to %s", f, t);
+	staff_audit_detail(ctx, therapist, what, detail, sizeof(detail));
 	if (store_begin(&ctx->store) == -1)
 		return ST_INTERNAL;
 	if (store_timeoff_add(&ctx->store, therapist, from, to) == -1 ||
 	    store_audit(&ctx->store, a->staff.id, "timeoff_add", NULL,
-	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+	    detail) == -1 || store_commit(&ctx->store) == -1) {
 		store_rollback(&ctx->store);
 		return ST_INTERNAL;
 	}

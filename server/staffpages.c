@@ -1119,8 +1119,9 @@ staffpages_cancel(struct http_req *req)
 		{ "ref", INPUT_TEXT, 1, 1, STORE_REF_MAX - 1 },
 		{ "reason", INPUT_TEXT, 0, 0, STORE_REASON_MAX },
 		{ "refund", INPUT_TEXT, 0, 4, 6 },
+		{ "confirm", INPUT_TEXT, 0, 3, 3 },
 	};
-	struct input_value	 v[3];
+	struct input_value	 v[4];
 	char			 err[INPUT_ERR_MAX];
 
 	if (input_form(req->body, f, NELEM(f), v, err) == -1) {
@@ -1128,6 +1129,12 @@ staffpages_cancel(struct http_req *req)
 		    "most %d characters, without spaces at its start or end.",
 		    STORE_REASON_MAX);
 		staffpages_fail(req, 400, err, "/staff/calendar");
+		return;
+	}
+	/* One misclick must not cancel a client's session: the box is asked. */
+	if (!v[3].present || strcmp(v[3].text, "yes") != 0) {
+		staffpages_fail(req, 400, "Tick \"Yes, cancel this session\" to "
+		    "cancel it.", "/staff/calendar");
 		return;
 	}
 	payment_practice_cancel(req, v[0].text, v[1].present ? v[1].text : NULL,
