@@ -426,6 +426,10 @@ booking_new_done(void *arg)
 	}
 	if (s == BK_OK && store_booking_by_id(&ctx->store, b.id, &full) != 0)
 		s = BK_INTERNAL;
+	if (s == BK_OK)
+		(void)ratelimit_hit(ctx->limits, http_client_key(nb->req,
+		    "booking-rate"), (unsigned)settings_get_int(&ctx->store,
+		    "booking_rate_per_hour"), 3600, time(NULL));
 	token_format(&nb->tok, code);
 	nb->done(nb->req, s, s == BK_OK ? &full : NULL, s == BK_OK ? code : NULL);
 	OPENSSL_cleanse(code, sizeof(code));
@@ -487,8 +491,12 @@ booking_create(struct http_req *req, int64_t service, int64_t therapist,
 	}
 	if (s != BK_OK)
 		goto fail;
+	/*
+	 * Only bookings made count (booking_new_done), so a client who loses
+	 * a race for a slot or mistypes is not held back; this only looks.
+	 */
 	limit = (unsigned)settings_get_int(&ctx->store, "booking_rate_per_hour");
-	if ((wait = ratelimit_hit(ctx->limits, http_client_key(req,
+	if ((wait = ratelimit_check(ctx->limits, http_client_key(req,
 	    "booking-rate"), limit, 3600, time(NULL))) != 0) {
 		booking_new_free(nb);
 		return booking_fail_rate(req, wait);

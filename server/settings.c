@@ -27,7 +27,11 @@ const struct settings_def settings_defs[] = {
 	    "how soon before its start a slot can still be booked" },
 	{ "cancel_cutoff_hours", "24", 0, 24 * 365, NULL,
 	    "until how many hours before the start a client may cancel or reschedule" },
-	{ "booking_rate_per_hour", "10", 0, 10000, NULL,
+	/*
+	 * Generous: many clients may share one address (Tor exit nodes, a
+	 * household, a mobile carrier's NAT); this stops floods, not people.
+	 */
+	{ "booking_rate_per_hour", "30", 0, 10000, NULL,
 	    "bookings one client address may make per hour; 0 is no limit" },
 	{ "retention_days", "30", 1, 3650, NULL,
 	    "days after a session before it is purged to anonymous aggregates" },

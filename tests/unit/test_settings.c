@@ -213,7 +213,7 @@ test_store(const char *dir)
 	CHECK_INT(settings_get_int(&st, "cancel_cutoff_hours"), 24);
 	CHECK_INT(store_setting_put(&st, "booking_rate_per_hour",
 	    "99999999999999999999999"), 0);
-	CHECK_INT(settings_get_int(&st, "booking_rate_per_hour"), 10);
+	CHECK_INT(settings_get_int(&st, "booking_rate_per_hour"), 30);
 
 	/* A stored value survives closing and opening again. */
 	store_close(&st);
