@@ -44,7 +44,7 @@ enum booking_status {
 
 #define BOOKING_DAYS_DEFAULT	7
 #define BOOKING_MANAGE_TTL	(20 * 60)	/* seconds a manage cookie lasts */
-#define BOOKING_TOKEN_FAILS	10		/* wrong codes per address ... */
+#define BOOKING_TOKEN_FAILS	30		/* wrong codes per address ... */
 #define BOOKING_TOKEN_WINDOW	(15 * 60)	/* ... per this many seconds */
 
 /* Answer req with the status, code and sentence of s; returns -1. */

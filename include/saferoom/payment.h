@@ -44,7 +44,7 @@ enum payment_status {
 #define PAYMENT_BATCH_MAX	50	/* vouchers made by one request */
 #define PAYMENT_VALUE_MAX	10000000	/* cents on one voucher */
 #define PAYMENT_VALID_DAYS_MAX	3650
-#define PAYMENT_VOUCHER_FAILS	10	/* wrong voucher codes per address ... */
+#define PAYMENT_VOUCHER_FAILS	30	/* wrong voucher codes per address ... */
 #define PAYMENT_VOUCHER_WINDOW	(15 * 60)	/* ... per this many seconds */
 #define PAYMENT_IDEMPOTENCY_KEY_MAX 128
 
