@@ -61,6 +61,8 @@ static int	ctl_staff_disable(struct store *, int, char **);
 static int	ctl_staff_enable(struct store *, int, char **);
 static int	ctl_staff_list(struct store *, int, char **);
 static int	ctl_audit(struct store *, int, char **);
+static int	ctl_backup(struct store *, int, char **);
+static int	ctl_restore(struct store *, int, char **);
 static int	ctl_find_therapist(struct store *, const char *,
 		    struct store_staff *);
 static int	ctl_settings_set(struct store *, int, char **);
@@ -79,6 +81,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "enable", ctl_staff_enable, "staff enable --username NAME" },
 	{ "staff", "list", ctl_staff_list, "staff list" },
 	{ "audit", NULL, ctl_audit, "audit [--limit N]" },
+	{ "backup", NULL, ctl_backup, "backup FILE   (a new file; safe while saferoomd runs)" },
+	{ "restore", NULL, ctl_restore, "restore FILE  (stop saferoomd first)" },
 	{ "service", "add", ctl_service_add,
 	    "service add --name TEXT --minutes N --price-cents N --currency CUR" },
 	{ "hours", "add", ctl_hours_add,
@@ -585,6 +589,32 @@ ctl_audit(struct store *st, int argc, char **argv)
 		    e[i].action, e[i].ref, e[i].detail);
 	}
 	free(e);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_backup(struct store *st, int argc, char **argv)
+{
+	char	 err[STORE_ERR_MAX];
+
+	if (argc != 1 || argv[0][0] == '\0')
+		return ctl_bad("usage: backup FILE");
+	if (store_backup(st, argv[0], err) == -1)
+		return ctl_bad("%s", err);
+	printf("backup: %s\n", argv[0]);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_restore(struct store *st, int argc, char **argv)
+{
+	char	 err[STORE_ERR_MAX];
+
+	if (argc != 1 || argv[0][0] == '\0')
+		return ctl_bad("usage: restore FILE");
+	if (store_restore(st, argv[0], err) == -1)
+		return ctl_bad("%s", err);
+	printf("restored: %s\n", argv[0]);
 	return CTL_EXIT_OK;
 }
 

@@ -1805,3 +1805,123 @@ store_vouchers_lapsed(struct store *st, long today, struct store_voucher **out,
 	return store_collect(st, stmt, sizeof(**out), store_expired_row,
 	    (void **)out, n);
 }
+
+/* ---- backups -------------------------------------------------------------------- */
+
+#define STORE_BACKUP_PAGES	256	/* pages copied between yields to writers */
+#define STORE_BACKUP_SLEEP_MS	10
+
+/* Copy all of from into to with SQLite's online backup. 0 or -1 (err set). */
+static int
+store_copy_db(sqlite3 *to, sqlite3 *from, char err[STORE_ERR_MAX])
+{
+	sqlite3_backup	*b;
+	int		 rc, busy = 0;
+
+	if ((b = sqlite3_backup_init(to, "main", from, "main")) == NULL) {
+		snprintf(err, STORE_ERR_MAX, "cannot start the copy: %s",
+		    sqlite3_errmsg(to));
+		return -1;
+	}
+	/* Small steps, so a running saferoomd keeps writing meanwhile. */
+	do {
+		rc = sqlite3_backup_step(b, STORE_BACKUP_PAGES);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			if ((busy += STORE_BACKUP_SLEEP_MS) > STORE_BUSY_MS * 6)
+				break;	/* someone holds the lock for good */
+			sqlite3_sleep(STORE_BACKUP_SLEEP_MS);
+		}
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, STORE_ERR_MAX, "the copy failed: %s",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* "ok" from PRAGMA integrity_check on db? */
+static int
+store_intact(sqlite3 *db)
+{
+	sqlite3_stmt	*stmt;
+	int		 ok = 0;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(stmt, 0), "ok") == 0;
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+int
+store_backup(struct store *st, const char *path, char err[STORE_ERR_MAX])
+{
+	sqlite3	*to = NULL;
+	int	 fd, rc = -1;
+
+	/* A new file of ours alone; never over an existing one. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		snprintf(err, STORE_ERR_MAX, "cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, STORE_ERR_MAX, "cannot open %s", path);
+		goto done;
+	}
+	if (store_copy_db(to, st->db, err) == -1)
+		goto done;
+	if (!store_intact(to)) {
+		snprintf(err, STORE_ERR_MAX, "the copy in %s failed its integrity "
+		    "check", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (to != NULL)
+		sqlite3_close_v2(to);
+	if (rc == -1)
+		(void)unlink(path);
+	return rc;
+}
+
+int
+store_restore(struct store *st, const char *path, char err[STORE_ERR_MAX])
+{
+	sqlite3		*from = NULL;
+	sqlite3_stmt	*stmt;
+	int		 rc = -1, version = -1;
+
+	if (sqlite3_open_v2(path, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, STORE_ERR_MAX, "cannot open %s", path);
+		goto done;
+	}
+	if (!store_intact(from)) {
+		snprintf(err, STORE_ERR_MAX, "%s is not an intact database", path);
+		goto done;
+	}
+	if (sqlite3_prepare_v2(from, "PRAGMA user_version", -1, &stmt,
+	    NULL) == SQLITE_OK) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			version = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	if (version < 1 || version > STORE_NMIGRATIONS) {
+		snprintf(err, STORE_ERR_MAX, "%s is not a saferoom database this "
+		    "version can use", path);
+		goto done;
+	}
+	if (store_copy_db(st->db, from, err) == -1)
+		goto done;
+	rc = 0;
+done:
+	if (from != NULL)
+		sqlite3_close_v2(from);
+	return rc;
+}

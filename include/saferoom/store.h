@@ -370,6 +370,21 @@ int	store_idempotent_get(struct store *, const uint8_t key[32], int *status,
 int	store_idempotent_put(struct store *, const uint8_t key[32], int status,
 	    const char *body);
 
+/*
+ * A consistent copy of the database into a new file at path (mode 0600,
+ * refused if it exists), taken with SQLite's online backup while saferoomd
+ * may be writing, then checked with PRAGMA integrity_check. The key file
+ * is not copied: keep it apart from backups. 0, or -1 with err set and no
+ * file left behind.
+ */
+int	store_backup(struct store *, const char *path, char err[STORE_ERR_MAX]);
+
+/*
+ * Replace the database's content with an intact saferoom backup at path
+ * (then migrated on the next open). Stop saferoomd first. 0 or -1.
+ */
+int	store_restore(struct store *, const char *path, char err[STORE_ERR_MAX]);
+
 /* Settings as text; see settings.h for the keys and their checks. */
 int	store_setting_get(struct store *, const char *key, char *out,
 	    size_t outsz);		/* 0 found, 1 not set, -1 error */
