@@ -986,4 +986,8 @@ booking_tick(struct http_ctx *ctx)
 	if ((n = payment_expire_vouchers(ctx)) > 0)
 		log_info("payment", "wrote off %d expired voucher%s", n,
 		    n == 1 ? "" : "s");
+	if ((n = store_purge(&ctx->store, time(NULL) - (time_t)settings_get_int(
+	    &ctx->store, "retention_days") * 86400, civil_local_day)) > 0)
+		log_info("booking", "purged %d booking%s past retention", n,
+		    n == 1 ? "" : "s");
 }

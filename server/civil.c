@@ -155,6 +155,16 @@ civil_utc_to_local(time_t t, long *day, int *minute)
 }
 
 long
+civil_local_day(time_t t)
+{
+	long	 day;
+	int	 minute;
+
+	civil_utc_to_local(t, &day, &minute);
+	return day;
+}
+
+long
 civil_today(void)
 {
 	long	 day;

@@ -62,6 +62,7 @@ static int	ctl_staff_enable(struct store *, int, char **);
 static int	ctl_staff_list(struct store *, int, char **);
 static int	ctl_audit(struct store *, int, char **);
 static int	ctl_backup(struct store *, int, char **);
+static int	ctl_purge(struct store *, int, char **);
 static int	ctl_restore(struct store *, int, char **);
 static int	ctl_find_therapist(struct store *, const char *,
 		    struct store_staff *);
@@ -81,6 +82,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "enable", ctl_staff_enable, "staff enable --username NAME" },
 	{ "staff", "list", ctl_staff_list, "staff list" },
 	{ "audit", NULL, ctl_audit, "audit [--limit N]" },
+	{ "purge", NULL, ctl_purge, "purge   (bookings past retention_days -> aggregates)" },
 	{ "backup", NULL, ctl_backup, "backup FILE   (a new file; safe while saferoomd runs)" },
 	{ "restore", NULL, ctl_restore, "restore FILE  (stop saferoomd first)" },
 	{ "service", "add", ctl_service_add,
@@ -589,6 +591,25 @@ ctl_audit(struct store *st, int argc, char **argv)
 		    e[i].action, e[i].ref, e[i].detail);
 	}
 	free(e);
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_purge(struct store *st, int argc, char **argv)
+{
+	char	 zone[SETTINGS_VALUE_MAX];
+	int	 n;
+
+	if (argc != 0)
+		return ctl_bad("usage: purge");
+	/* Aggregates count the clinic's days, as the server would. */
+	if (settings_get(st, "timezone", zone, sizeof(zone)) == -1 ||
+	    civil_set_timezone(zone) == -1)
+		return ctl_fail(st, "cannot read the time zone");
+	if ((n = store_purge(st, time(NULL) - (time_t)settings_get_int(st,
+	    "retention_days") * 86400, civil_local_day)) == -1)
+		return ctl_fail(st, "cannot purge");
+	printf("purged: %d\n", n);
 	return CTL_EXIT_OK;
 }
 

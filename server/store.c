@@ -187,6 +187,29 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE bookings ADD COLUMN hold_until INTEGER;"
 	"CREATE INDEX bookings_hold ON bookings(hold_until) WHERE hold_until IS NOT NULL;",
+
+	/*
+	 * 7: retention (DESIGN.md invariant 7). retention_days after a session
+	 * its booking is deleted and only anonymous aggregates remain: sessions
+	 * and money per local day, service and method. The ledger keeps its
+	 * amounts but forgets the booking reference, the one change it allows.
+	 */
+	"CREATE TABLE aggregates ("
+	"  day INTEGER NOT NULL,"
+	"  service_id INTEGER NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  currency TEXT NOT NULL,"
+	"  sessions INTEGER NOT NULL DEFAULT 0,"
+	"  cents INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (day, service_id, method, currency)"
+	");"
+	"DROP TRIGGER ledger_no_update;"
+	"CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+	"  WHEN NOT (NEW.booking_ref IS NULL AND NEW.day = OLD.day AND"
+	"    NEW.kind = OLD.kind AND NEW.method IS OLD.method AND"
+	"    NEW.amount_cents = OLD.amount_cents AND NEW.currency = OLD.currency"
+	"    AND NEW.voucher_id IS OLD.voucher_id AND NEW.staff_id IS OLD.staff_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
@@ -1139,6 +1162,13 @@ store_bind_id(sqlite3_stmt *stmt, const void *p)
 	return 0;
 }
 
+static int
+store_bind_ref(sqlite3_stmt *stmt, const void *p)
+{
+	sqlite3_bind_text(stmt, 1, (const char *)p, -1, SQLITE_STATIC);
+	return 0;
+}
+
 int
 store_session_touch(struct store *st, int64_t id, time_t now)
 {
@@ -1924,4 +1954,120 @@ done:
 	if (from != NULL)
 		sqlite3_close_v2(from);
 	return rc;
+}
+
+/* ---- retention -------------------------------------------------------------------- */
+
+#define STORE_PURGE_BATCH	200
+
+/* Fold one booking into the aggregates and forget it. 0 or -1. */
+static int
+store_purge_one(struct store *st, const struct store_booking *b, long day)
+{
+	static const char fold[] =
+	    "INSERT INTO aggregates (day, service_id, method, currency, sessions, "
+	    "cents) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (day, service_id, "
+	    "method, currency) DO UPDATE SET sessions = sessions + 1, cents = "
+	    "cents + excluded.cents";
+	sqlite3_stmt	*q, *ins;
+	int		 rows = 0, rc = -1;
+
+	/* Money per method that stayed with the booking. */
+	q = store_prepare(st, "SELECT coalesce(method, 'none'), sum(CASE kind "
+	    "WHEN 'payment' THEN amount_cents WHEN 'voucher_redeemed' THEN "
+	    "amount_cents WHEN 'refund' THEN -amount_cents WHEN 'credit_issued' "
+	    "THEN -amount_cents ELSE 0 END) FROM ledger WHERE booking_ref = ? "
+	    "AND kind IN ('payment', 'voucher_redeemed', 'refund', "
+	    "'credit_issued') GROUP BY 1");
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, b->ref, -1, SQLITE_STATIC);
+	if ((ins = store_prepare(st, fold)) == NULL) {
+		sqlite3_finalize(q);
+		return -1;
+	}
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, day);
+		sqlite3_bind_int64(ins, 2, b->service_id);
+		sqlite3_bind_text(ins, 3, (const char *)sqlite3_column_text(q, 0),
+		    -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 4, b->currency, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 5, sqlite3_column_int64(q, 1));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto done;
+		rows++;
+	}
+	if (rows == 0) {
+		/* A session nobody paid for still counts as one. */
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, day);
+		sqlite3_bind_int64(ins, 2, b->service_id);
+		sqlite3_bind_text(ins, 3, "none", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, b->currency, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 5, 0);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins);
+	if (rc == 0 && (store_write(st, "UPDATE ledger SET booking_ref = NULL "
+	    "WHERE booking_ref = ?", "purge ledger", store_bind_ref, b->ref) == -1 ||
+	    store_write(st, "UPDATE audit SET booking_ref = NULL WHERE "
+	    "booking_ref = ?", "purge audit", store_bind_ref, b->ref) == -1 ||
+	    store_write(st, "DELETE FROM bookings WHERE id = ?", "purge booking",
+	    store_bind_id, &b->id) == -1))
+		rc = -1;
+	if (rc == -1)
+		log_warnx("store", "purge: %s", sqlite3_errmsg(st->db));
+	return rc;
+}
+
+int
+store_purge(struct store *st, time_t before, long (*day_of)(time_t))
+{
+	struct store_booking	*b = NULL;
+	sqlite3_stmt		*stmt;
+	size_t			 n, i;
+	int			 total = 0;
+
+	for (;;) {
+		stmt = store_prepare(st, "SELECT " STORE_BOOKING_COLS
+		    "WHERE b.end_utc < ? LIMIT ?");
+		if (stmt == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)before);
+		sqlite3_bind_int(stmt, 2, STORE_PURGE_BATCH);
+		if (store_collect(st, stmt, sizeof(*b), store_booking_row,
+		    (void **)&b, &n) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		if (store_begin(st) == -1) {
+			free(b);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (store_purge_one(st, &b[i], day_of(b[i].start)) == -1)
+				break;
+		free(b);
+		b = NULL;
+		if (i < n || store_commit(st) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+		total += (int)n;
+		if (n < STORE_PURGE_BATCH)
+			break;
+	}
+	/* Answers kept for retries have no business after a day. */
+	(void)store_exec(st, "DELETE FROM idempotency WHERE created < "
+	    "CAST(strftime('%s', 'now') AS INTEGER) - 86400");
+	/* Old copies of purged pages may linger in the WAL: fold it back. */
+	if (total > 0)
+		(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return total;
 }

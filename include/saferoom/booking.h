@@ -121,8 +121,8 @@ const char *booking_status_text(const struct store_booking *b, int for_staff);
 int64_t	booking_due(const struct store_booking *);
 
 /*
- * Housekeeping run by the server once a minute: release unpaid holds and
- * write off expired vouchers.
+ * Housekeeping run by the server once a minute: release unpaid holds,
+ * write off expired vouchers, and purge bookings past retention_days.
  */
 void	booking_tick(struct http_ctx *);
 

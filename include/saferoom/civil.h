@@ -39,6 +39,9 @@ void	civil_format_date(long days, char out[CIVIL_DATE_MAX]);
  */
 int	civil_local_to_utc(long day, int minute, time_t *out);
 
+/* The local day of an instant in the clinic's zone. */
+long	civil_local_day(time_t t);
+
 /* Today, the local day in the clinic's zone. */
 long	civil_today(void);
 

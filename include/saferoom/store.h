@@ -371,6 +371,16 @@ int	store_idempotent_put(struct store *, const uint8_t key[32], int status,
 	    const char *body);
 
 /*
+ * Retention: fold every booking whose session ended before `before` into
+ * the aggregates (sessions and money per local day, service and method;
+ * day_of gives an instant's local day), take its reference out of the
+ * ledger and the audit log, and delete it (secure_delete overwrites it).
+ * Also drops idempotency records older than a day. Returns how many
+ * bookings, or -1.
+ */
+int	store_purge(struct store *, time_t before, long (*day_of)(time_t));
+
+/*
  * A consistent copy of the database into a new file at path (mode 0600,
  * refused if it exists), taken with SQLite's online backup while saferoomd
  * may be writing, then checked with PRAGMA integrity_check. The key file

@@ -853,8 +853,13 @@ describe('payments against the demo clinic', () => {
 
     test('the ledger is append-only: UPDATE and DELETE fail, INSERT alone is allowed by the schema', () => {
       const before = sql(s.db, 'SELECT group_concat(id || kind || amount_cents, \',\') FROM ledger');
+      // The one change allowed is retention's: forgetting the booking
+      // reference (retention.test.mjs). Anything else is refused, including
+      // that together with another change, or a new reference.
       for (const stmt of ['UPDATE ledger SET amount_cents = amount_cents + 1',
-        'UPDATE ledger SET booking_ref = NULL WHERE id = (SELECT min(id) FROM ledger)',
+        'UPDATE ledger SET booking_ref = NULL, amount_cents = 0 WHERE id = (SELECT min(id) FROM ledger)',
+        "UPDATE ledger SET booking_ref = 'XXXXXXXX' WHERE id = (SELECT max(id) FROM ledger)",
+        "UPDATE ledger SET kind = 'refund' WHERE kind = 'payment'",
         'DELETE FROM ledger WHERE id = (SELECT max(id) FROM ledger)', 'DELETE FROM ledger']) {
         const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', s.db, stmt], { encoding: 'utf8' });
         assert.notEqual(r.status, 0, `sqlite3 "${stmt}" succeeded`);
