@@ -24,21 +24,10 @@ import path from 'node:path';
 import {
   ctl, ctlOk, ctlDemo, startServer, request, expectError, StaffClient,
 } from '../lib/harness.mjs';
+import { TZ, DAY_MS, dayOf, today, dateOf, weekday } from '../lib/clinic.mjs';
 
 /* ---- days in the clinic's zone ------------------------------------------------ */
 
-const TZ = 'Europe/Berlin';
-const DAY_MS = 86400000;
-const fmt = new Intl.DateTimeFormat('en-US', {
-  timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
-});
-function dayOf(ms) {
-  const p = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return Math.floor(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)) / DAY_MS);
-}
-const dateOf = (day) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-const weekday = (day) => new Date(day * DAY_MS).getUTCDay() || 7;
-const today = () => dayOf(Date.now());
 const W0 = (() => { let d = today() + 3; while (weekday(d) !== 1) d++; return d; })();
 
 /* ---- helpers ------------------------------------------------------------------------ */

@@ -26,56 +26,9 @@ import {
   totp, totpAt, totpStep, hotp, base32Decode, parseBlocks, markTotpUsed, reserveTotpStep,
   StaffClient, STAFF_COOKIE, TOTP_STEP, parseSetCookie, setCookies,
 } from '../lib/harness.mjs';
+import { TZ, DAY_MS, MIN_MS, berlin, dayOf, dateOf, weekday, localMs, pad, rfc, hm, at, msOf } from '../lib/clinic.mjs';
 
 /* ---- time in the clinic's zone ---------------------------------------------- */
-
-const TZ = 'Europe/Berlin';
-const DAY_MS = 86400000;
-const MIN_MS = 60000;
-
-const fmt = new Intl.DateTimeFormat('en-US', {
-  timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  timeZoneName: 'longOffset',
-});
-
-function berlin(ms) {
-  const p = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  const m = /^GMT(?:([+-])(\d\d):(\d\d))?$/.exec(p.timeZoneName);
-  assert.ok(m, `unexpected zone name ${p.timeZoneName}`);
-  const offset = m[1] ? `${m[1]}${m[2]}:${m[3]}` : '+00:00';
-  const offMin = m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-  return {
-    y: Number(p.year), mo: Number(p.month), d: Number(p.day),
-    h: Number(p.hour), mi: Number(p.minute), s: Number(p.second), offset, offMin,
-  };
-}
-
-function dayOf(ms) {
-  const b = berlin(ms);
-  return Math.floor(Date.UTC(b.y, b.mo - 1, b.d) / DAY_MS);
-}
-
-const dateOf = (day) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-const weekday = (day) => new Date(day * DAY_MS).getUTCDay() || 7;
-
-function localMs(day, minutes) {
-  const guess = day * DAY_MS + minutes * MIN_MS;
-  let t = guess - berlin(guess).offMin * MIN_MS;
-  t = guess - berlin(t).offMin * MIN_MS;
-  return t;
-}
-
-const pad = (n) => String(n).padStart(2, '0');
-
-function rfc(ms) {
-  const b = berlin(ms);
-  return `${b.y}-${pad(b.mo)}-${pad(b.d)}T${pad(b.h)}:${pad(b.mi)}:${pad(b.s)}${b.offset}`;
-}
-
-const hm = (s) => { const [h, m] = s.split(':').map(Number); return h * 60 + m; };
-const at = (day, hhmm) => rfc(localMs(day, hm(hhmm)));
-const msOf = (s) => Date.parse(s);
 
 const TODAY = dayOf(Date.now());
 const W0 = (() => { let d = TODAY + 3; while (weekday(d) !== 1) d++; return d; })();
