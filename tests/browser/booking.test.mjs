@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ctlOk, startServer, request } from '../lib/harness.mjs';
-import { launch, newContext, screenshot } from '../lib/browser.mjs';
+import { launch, newContext, screenshot, watchPage, assertClean } from '../lib/browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const PRACTICE = 'Demo Practice';
@@ -82,57 +82,8 @@ const squash = (s) => s.replace(/\s+/g, ' ').trim();
 async function phoneContext() {
   const context = await newContext(browser, { javaScriptEnabled: false, viewport: PHONE });
   const page = await context.newPage();
-  const w = { foreign: [], console: [], broken: [], inline: [], csp: [], documents: [] };
-  page.on('request', (r) => {
-    if (!r.url().startsWith(`${origin}/`)) w.foreign.push(r.url());
-  });
-  page.on('console', (m) => {
-    // "Failed to load resource" is the browser's note of any 4xx: the error
-    // pages this file asks for, and chromium's own try of /favicon.ico.
-    // Assets that fail are caught by the response check below.
-    if (/^Failed to load resource: the server responded with a status of/.test(m.text())) return;
-    if (m.type() === 'error' || /content security policy|refused to/i.test(m.text())) {
-      w.console.push(`${m.type()}: ${m.text()} (${m.location()?.url})`);
-    }
-  });
-  page.on('pageerror', (e) => w.console.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => w.broken.push(`failed ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', async (r) => {
-    const req = r.request();
-    // Error pages are expected where a test provokes them; assets must load.
-    if (r.status() >= 400 && req.resourceType() !== 'document') {
-      w.broken.push(`${r.status()} ${r.url()}`);
-    }
-    if (req.resourceType() !== 'document' || !/^text\/html/.test(r.headers()['content-type'] || '')) {
-      return;
-    }
-    const csp = r.headers()['content-security-policy'] || '';
-    if (!/(^|;)\s*script-src 'self'\s*(;|$)/.test(csp) || /unsafe-inline/.test(csp)) {
-      w.csp.push(`${r.url()}: ${csp}`);
-    }
-    let html;
-    try { html = await r.text(); } catch { return; }	// a redirect has no body
-    w.documents.push(r.url());
-    for (const m of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) {
-      if (!/\bsrc\s*=/.test(m[0].slice(0, m[0].indexOf('>'))) || m[1].trim() !== '') {
-        w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-      }
-    }
-    for (const m of html.matchAll(/<[a-z][^>]*\s(on[a-z]+\s*=|href\s*=\s*["']?\s*javascript:)[^>]*>/gi)) {
-      w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-    }
-  });
+  const w = watchPage(page, origin);
   return { context, page, w };
-}
-
-/** The checks of phoneContext(), at the end of a test. */
-function assertClean(w) {
-  assert.deepEqual(w.foreign, [], 'a page made a request to another origin');
-  assert.deepEqual(w.console, [], 'a page logged an error (a CSP violation?)');
-  assert.deepEqual(w.broken, [], 'an asset of a page did not load');
-  assert.deepEqual(w.inline, [], 'a page has inline script');
-  assert.deepEqual(w.csp, [], 'a page came without a strict script-src');
-  assert.ok(w.documents.length > 0, 'no page was looked at');
 }
 
 /** Screenshot, after checking the page fits the phone's width. */

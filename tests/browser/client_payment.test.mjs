@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ctlDemo, ctlOk, startServer, request, StaffClient } from '../lib/harness.mjs';
-import { launch, newContext, screenshot } from '../lib/browser.mjs';
+import { launch, newContext, screenshot, watchPage, assertClean } from '../lib/browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const PRACTICE = 'Demo Practice';
@@ -133,52 +133,8 @@ async function watchedContext() {
   context.setDefaultTimeout(5000);
   context.setDefaultNavigationTimeout(15000);
   const page = await context.newPage();
-  const w = { foreign: [], console: [], broken: [], inline: [], csp: [], documents: [] };
-  page.on('request', (r) => {
-    if (!r.url().startsWith(`${origin}/`)) w.foreign.push(r.url());
-  });
-  page.on('console', (m) => {
-    // The browser notes every 4xx document (the error pages this file asks
-    // for) and its own try of /favicon.ico; failing assets are caught below.
-    if (/^Failed to load resource: the server responded with a status of/.test(m.text())) return;
-    if (m.type() === 'error' || /content security policy|refused to/i.test(m.text())) {
-      w.console.push(`${m.type()}: ${m.text()} (${m.location()?.url})`);
-    }
-  });
-  page.on('pageerror', (e) => w.console.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => w.broken.push(`failed ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', async (r) => {
-    const req = r.request();
-    if (r.status() >= 400 && req.resourceType() !== 'document') w.broken.push(`${r.status()} ${r.url()}`);
-    if (req.resourceType() !== 'document' || !/^text\/html/.test(r.headers()['content-type'] || '')) return;
-    const csp = r.headers()['content-security-policy'] || '';
-    if (!/(^|;)\s*script-src 'self'\s*(;|$)/.test(csp) || /unsafe-inline/.test(csp)) {
-      w.csp.push(`${r.url()}: ${csp}`);
-    }
-    let html;
-    try { html = await r.text(); } catch { return; }	// a redirect has no body
-    w.documents.push(r.url());
-    for (const m of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) {
-      if (!/\bsrc\s*=/.test(m[0].slice(0, m[0].indexOf('>'))) || m[1].trim() !== '') {
-        w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-      }
-    }
-    for (const m of html.matchAll(/<[a-z][^>]*\s(on[a-z]+\s*=|href\s*=\s*["']?\s*javascript:)[^>]*>/gi)) {
-      w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-    }
-  });
+  const w = watchPage(page, origin);
   return { context, page, w };
-}
-
-/** The checks of watchedContext(); empties the lists for the next test. */
-function assertClean(w) {
-  assert.deepEqual(w.foreign, [], 'a page made a request to another origin');
-  assert.deepEqual(w.console, [], 'a page logged an error (a CSP violation?)');
-  assert.deepEqual(w.broken, [], 'an asset of a page did not load');
-  assert.deepEqual(w.inline, [], 'a page has inline script');
-  assert.deepEqual(w.csp, [], 'a page came without a strict script-src');
-  assert.ok(w.documents.length > 0, 'no page was looked at');
-  for (const k of Object.keys(w)) w[k].length = 0;
 }
 
 /** Screenshot, after checking the page fits the phone's width. */
@@ -365,7 +321,7 @@ test('the client books through the pages and pays with a typed 30.00 voucher, th
   assert.equal(api.currency, 'EUR');
   booked = b;
   paidInFull = true;
-  assertClean(w);
+  assertClean(w, { reset: true });
 });
 
 test('the receipt: practice, both payments, 90.00 EUR, a blank name line, no booking code', async (t) => {
@@ -395,7 +351,7 @@ test('the receipt: practice, both payments, 90.00 EUR, a blank name line, no boo
   assertNoCode(html, v30.code, 'the receipt');
   assertNoCode(html, v90.code, 'the receipt');
   await shot(page, '6-receipt');
-  assertClean(w);
+  assertClean(w, { reset: true });
 });
 
 test('/voucher in a fresh browser: the 90.00 voucher holds 30.00 EUR; a wrong code gets an error page', async (t) => {
@@ -441,7 +397,7 @@ test('/voucher in a fresh browser: the 90.00 voucher holds 30.00 EUR; a wrong co
     assert.equal(await errorPage(page, '400 Bad Request'),
       'That voucher code has a typo; please check it and type it again.');
     assert.deepEqual(await context.cookies(), [], 'the public voucher pages set a cookie');
-    assertClean(w);
+    assertClean(w, { reset: true });
   } finally {
     await context.close();
   }
@@ -502,5 +458,5 @@ test('the client cancels: a 90.00 EUR credit voucher shown once with its QR code
   const api2 = (await apiBooking(b2.code)).json;
   assert.equal(api2.paid_cents, 9000);
   assert.equal(api2.due_cents, 0);
-  assertClean(w);
+  assertClean(w, { reset: true });
 });

@@ -20,7 +20,7 @@ import path from 'node:path';
 import {
   ctlDemo, startServer, request, reserveTotpStep, totpAt, STAFF_COOKIE,
 } from '../lib/harness.mjs';
-import { launch, newContext, screenshot } from '../lib/browser.mjs';
+import { launch, newContext, screenshot, watchPage, assertClean } from '../lib/browser.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -127,56 +127,8 @@ async function watchedContext(viewport = DESKTOP) {
   context.setDefaultTimeout(5000);
   context.setDefaultNavigationTimeout(15000);
   const page = await context.newPage();
-  const w = { foreign: [], console: [], broken: [], inline: [], csp: [], documents: [] };
-  page.on('request', (r) => {
-    if (!r.url().startsWith(`${origin}/`)) w.foreign.push(r.url());
-  });
-  page.on('console', (m) => {
-    // "Failed to load resource" is the browser's note of any 4xx: the 400
-    // and 409 desk pages this file provokes, and chromium's own try of
-    // /favicon.ico. Assets that fail are caught by the response check.
-    if (/^Failed to load resource: the server responded with a status of/.test(m.text())) return;
-    if (m.type() === 'error' || /content security policy|refused to/i.test(m.text())) {
-      w.console.push(`${m.type()}: ${m.text()} (${m.location()?.url})`);
-    }
-  });
-  page.on('pageerror', (e) => w.console.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => w.broken.push(`failed ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', async (r) => {
-    const req = r.request();
-    if (r.status() >= 400 && req.resourceType() !== 'document') {
-      w.broken.push(`${r.status()} ${r.url()}`);
-    }
-    if (req.resourceType() !== 'document' || !/^text\/html/.test(r.headers()['content-type'] || '')) {
-      return;
-    }
-    const csp = r.headers()['content-security-policy'] || '';
-    if (!/(^|;)\s*script-src 'self'\s*(;|$)/.test(csp) || /unsafe-inline/.test(csp)) {
-      w.csp.push(`${r.url()}: ${csp}`);
-    }
-    let html;
-    try { html = await r.text(); } catch { return; }	// a redirect has no body
-    w.documents.push(r.url());
-    for (const m of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) {
-      if (!/\bsrc\s*=/.test(m[0].slice(0, m[0].indexOf('>'))) || m[1].trim() !== '') {
-        w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-      }
-    }
-    for (const m of html.matchAll(/<[a-z][^>]*\s(on[a-z]+\s*=|href\s*=\s*["']?\s*javascript:)[^>]*>/gi)) {
-      w.inline.push(`${r.url()}: ${m[0].slice(0, 120)}`);
-    }
-  });
+  const w = watchPage(page, origin);
   return { context, page, w };
-}
-
-/** The checks of watchedContext(), at the end of a test. */
-function assertClean(w) {
-  assert.deepEqual(w.foreign, [], 'a page made a request to another origin');
-  assert.deepEqual(w.console, [], 'a page logged an error (a CSP violation?)');
-  assert.deepEqual(w.broken, [], 'an asset of a page did not load');
-  assert.deepEqual(w.inline, [], 'a page has inline script');
-  assert.deepEqual(w.csp, [], 'a page came without a strict script-src');
-  assert.ok(w.documents.length > 0, 'no page was looked at');
 }
 
 /** Screenshot at 1280x900 and, with phone, also at 390x844 (NAME-phone). */
