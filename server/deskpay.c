@@ -419,19 +419,6 @@ deskpay_when(const struct store_booking *b, char *out, size_t outsz)
 	    m / 60 % 100, m % 60, em / 60 % 100, em % 60);
 }
 
-/* base + "?ref=" + ref encoded. 0 or -1 (memory). */
-static int
-deskpay_ref_href(const char *base, const char *ref, char *out, size_t outsz)
-{
-	char	*enc;
-
-	if ((enc = evhttp_encode_uri(ref)) == NULL)
-		return -1;
-	snprintf(out, outsz, "%s?ref=%s", base, enc);
-	free(enc);
-	return 0;
-}
-
 /* A fresh one-time key for a form, as hex. 0 or -1. */
 static int
 deskpay_once_new(char out[DESKPAY_ONCE_HEX + 1])
@@ -889,8 +876,8 @@ deskpay_pay_page(struct http_req *req, int status,
 	int64_t	 d = booking_due(b);
 	int	 payable = d > 0 && strcmp(b->status, "cancelled") != 0;
 
-	if (deskpay_once_new(once) == -1 || deskpay_ref_href("/staff/booking",
-	    b->ref, back, sizeof(back)) == -1) {
+	if (deskpay_once_new(once) == -1 || web_href(back, sizeof(back),
+	    "/staff/booking", "ref", b->ref) == -1) {
 		staffpages_error(req, 500, "The page could not be made.",
 		    "/staff/desk");
 		return;
@@ -1018,8 +1005,8 @@ deskpay_redeemed(struct http_req *req, enum payment_status s,
 	char			 err[INPUT_ERR_MAX];
 
 	if (s == PAY_OK) {
-		if (deskpay_ref_href("/staff/pay", b->ref, href,
-		    sizeof(href)) == -1) {
+		if (web_href(href, sizeof(href), "/staff/pay", "ref",
+		    b->ref) == -1) {
 			staffpages_error(req, 500, "The voucher is taken, but "
 			    "the page could not be made.", "/staff/desk");
 			return;
@@ -1096,7 +1083,7 @@ deskpay_paid_href(const char *ref, const char *method, int64_t amount,
 {
 	char	 tail[96];
 
-	if (deskpay_ref_href("/staff/pay", ref, out, outsz) == -1)
+	if (web_href(out, outsz, "/staff/pay", "ref", ref) == -1)
 		return -1;
 	if (tendered >= 0)
 		snprintf(tail, sizeof(tail),

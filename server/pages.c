@@ -730,21 +730,35 @@ pages_manage_opened(struct http_req *req, struct store_booking *b, void *arg)
 	}
 }
 
-void
-pages_manage_post(struct http_req *req)
+/*
+ * The one "code" field of a form (a booking or voucher code typed by a
+ * person) into v, or -1 after answering 400 with message. The caller wipes
+ * v after use.
+ */
+static int
+pages_form_code(struct http_req *req, size_t max, const char *message,
+    struct input_value v[1])
 {
-	static const struct input_field f[] = {
-		{ "code", INPUT_SECRET, 1, 1, TOKEN_INPUT_MAX },
+	const struct input_field f[] = {
+		{ "code", INPUT_SECRET, 1, 1, (long long)max },
 	};
-	struct input_value	 v[1];
-	char			 err[INPUT_ERR_MAX];
+	char	 err[INPUT_ERR_MAX];
 
 	if (input_form(req->body, f, 1, v, err) == -1) {
 		input_wipe(v, 1);
-		http_error(req, 400, "bad_request",
-		    "Please type the booking code you were given.");
-		return;
+		return http_error(req, 400, "bad_request", message);
 	}
+	return 0;
+}
+
+void
+pages_manage_post(struct http_req *req)
+{
+	struct input_value	 v[1];
+
+	if (pages_form_code(req, TOKEN_INPUT_MAX,
+	    "Please type the booking code you were given.", v) == -1)
+		return;
 	booking_authorize(req, v[0].text, pages_manage_opened, NULL, NULL);
 	input_wipe(v, 1);
 }
@@ -1074,21 +1088,13 @@ pages_redeemed(struct http_req *req, enum payment_status s,
 void
 pages_manage_redeem(struct http_req *req)
 {
-	static const struct input_field f[] = {
-		{ "code", INPUT_SECRET, 1, 1, INPUT_TEXT_MAX },
-	};
 	struct input_value	 v[1];
 	struct store_booking	 b;
-	char			 err[INPUT_ERR_MAX];
 
-	if (pages_cookie_booking(req, &b) == -1)
+	if (pages_cookie_booking(req, &b) == -1 ||
+	    pages_form_code(req, INPUT_TEXT_MAX,
+	    "Please type the voucher code printed on your voucher.", v) == -1)
 		return;
-	if (input_form(req->body, f, 1, v, err) == -1) {
-		input_wipe(v, 1);
-		http_error(req, 400, "bad_request",
-		    "Please type the voucher code printed on your voucher.");
-		return;
-	}
 	payment_redeem(req, v[0].text, b.id, 0, pages_redeemed);
 	input_wipe(v, 1);
 }
@@ -1224,18 +1230,11 @@ pages_voucher_checked(struct http_req *req, enum payment_status s,
 void
 pages_voucher_post(struct http_req *req)
 {
-	static const struct input_field f[] = {
-		{ "code", INPUT_SECRET, 1, 1, INPUT_TEXT_MAX },
-	};
 	struct input_value	 v[1];
-	char			 err[INPUT_ERR_MAX];
 
-	if (input_form(req->body, f, 1, v, err) == -1) {
-		input_wipe(v, 1);
-		http_error(req, 400, "bad_request",
-		    "Please type the voucher code printed on your voucher.");
+	if (pages_form_code(req, INPUT_TEXT_MAX,
+	    "Please type the voucher code printed on your voucher.", v) == -1)
 		return;
-	}
 	payment_check(req, v[0].text, pages_voucher_checked);
 	input_wipe(v, 1);
 }

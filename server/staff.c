@@ -599,8 +599,10 @@ static const struct input_field staff_delete_fields[] = {
 	{ "therapist", INPUT_INT, 0, 1, INT32_MAX },
 };
 
-void
-staff_api_hours_delete(struct http_req *req)
+/* POST {id[, therapist]}: delete one of the member's ranges with del(). */
+static void
+staff_api_delete(struct http_req *req, enum staff_status (*del)(
+    struct http_ctx *, const struct auth_session *, int64_t, int64_t))
 {
 	struct input_value	 v[2];
 	char			 err[INPUT_ERR_MAX];
@@ -614,12 +616,17 @@ staff_api_hours_delete(struct http_req *req)
 	}
 	if ((who = staff_subject_or_reply(req, &v[1])) == 0)
 		return;
-	s = staff_hours_delete(req->ctx, req->session, who, v[0].num);
-	if (s != ST_OK) {
+	if ((s = del(req->ctx, req->session, who, v[0].num)) != ST_OK) {
 		staff_fail(req, s);
 		return;
 	}
 	http_reply(req, 204, NULL, NULL);
+}
+
+void
+staff_api_hours_delete(struct http_req *req)
+{
+	staff_api_delete(req, staff_hours_delete);
 }
 
 void
@@ -665,24 +672,7 @@ staff_api_timeoff_add(struct http_req *req)
 void
 staff_api_timeoff_delete(struct http_req *req)
 {
-	struct input_value	 v[2];
-	char			 err[INPUT_ERR_MAX];
-	int64_t			 who;
-	enum staff_status	 s;
-
-	if (input_json(req->body, req->body_len, staff_delete_fields, 2, v,
-	    err) == -1) {
-		http_error(req, 400, "bad_request", err);
-		return;
-	}
-	if ((who = staff_subject_or_reply(req, &v[1])) == 0)
-		return;
-	s = staff_timeoff_delete(req->ctx, req->session, who, v[0].num);
-	if (s != ST_OK) {
-		staff_fail(req, s);
-		return;
-	}
-	http_reply(req, 204, NULL, NULL);
+	staff_api_delete(req, staff_timeoff_delete);
 }
 
 static void

@@ -215,32 +215,6 @@ staffpages_money_note(const struct store_booking *b, char *out, size_t outsz)
 	snprintf(out, outsz, "due %s", money);
 }
 
-/* "/staff/booking?ref=REF" with REF encoded. 0 or -1 (memory). */
-static int
-staffpages_booking_href(const char *ref, char *out, size_t outsz)
-{
-	char	*enc;
-
-	if ((enc = evhttp_encode_uri(ref)) == NULL)
-		return -1;
-	snprintf(out, outsz, "/staff/booking?ref=%s", enc);
-	free(enc);
-	return 0;
-}
-
-/* "/staff/pay?ref=REF", deskpay.c's page. 0 or -1 (memory). */
-static int
-staffpages_pay_href(const char *ref, char *out, size_t outsz)
-{
-	char	*enc;
-
-	if ((enc = evhttp_encode_uri(ref)) == NULL)
-		return -1;
-	snprintf(out, outsz, "/staff/pay?ref=%s", enc);
-	free(enc);
-	return 0;
-}
-
 /* "/staff/calendar?week=DATE[&therapist=ID]" (therapist 0: left out). */
 static void
 staffpages_week_href(long day, int64_t therapist, char *out, size_t outsz)
@@ -798,7 +772,7 @@ staffpages_week_entry(const struct staffpages_week *w,
 		{ "money", money },
 	};
 
-	if (staffpages_booking_href(b->ref, href, sizeof(href)) == -1)
+	if (web_href(href, sizeof(href), "/staff/booking", "ref", b->ref) == -1)
 		return -1;
 	staffpages_span(b, span, sizeof(span));
 	staff_label(b, label);
@@ -1048,7 +1022,7 @@ staffpages_booking(struct http_req *req)
 	front = (a->staff.role & (ROLE_ADMIN | ROLE_DESK)) != 0;
 	booked = strcmp(b.status, "booked") == 0;
 	/* The desk takes payment on deskpay.c's page. */
-	if (staffpages_pay_href(b.ref, pay, sizeof(pay)) == -1)
+	if (web_href(pay, sizeof(pay), "/staff/pay", "ref", b.ref) == -1)
 		goto fail;
 	{
 		const struct web_var	 vars[] = {
@@ -1091,7 +1065,7 @@ staffpages_booking_changed(struct http_req *req, const char *ref,
 {
 	char	 href[STAFFPAGES_HREF_MAX];
 
-	if (staffpages_booking_href(ref, href, sizeof(href)) == -1) {
+	if (web_href(href, sizeof(href), "/staff/booking", "ref", ref) == -1) {
 		staffpages_internal(req, "/staff/calendar");
 		return;
 	}
@@ -1537,8 +1511,8 @@ staffpages_desk_rows(struct http_req *req, long today, struct evbuffer *out,
 		civil_utc_to_local(b[i].start, &day, &minute);
 		if (day != today)
 			continue;
-		if (staffpages_booking_href(b[i].ref, href, sizeof(href)) == -1 ||
-		    staffpages_pay_href(b[i].ref, pay, sizeof(pay)) == -1)
+		if (web_href(href, sizeof(href), "/staff/booking", "ref", b[i].ref) == -1 ||
+		    web_href(pay, sizeof(pay), "/staff/pay", "ref", b[i].ref) == -1)
 			goto done;
 		staffpages_span(&b[i], span, sizeof(span));
 		staff_label(&b[i], label);
@@ -1568,8 +1542,8 @@ staffpages_desk_page(struct http_req *req, const struct staffpages_scan *r)
 	when[0] = label[0] = due[0] = href[0] = '\0';
 	if ((rows = evbuffer_new()) == NULL ||
 	    staffpages_desk_rows(req, day, rows, &n) == -1 ||
-	    (b != NULL && staffpages_booking_href(b->ref, href,
-	    sizeof(href)) == -1)) {
+	    (b != NULL && web_href(href, sizeof(href), "/staff/booking", "ref",
+	    b->ref) == -1)) {
 		if (rows != NULL)
 			evbuffer_free(rows);
 		staffpages_internal(req, "/staff/desk");
@@ -1804,8 +1778,7 @@ staffpages_audit(struct http_req *req)
 		staffpages_hhmm(minute, clock);
 		snprintf(at, sizeof(at), "%s, %s", day, clock);
 		href[0] = '\0';
-		if (e[i].ref[0] != '\0' && staffpages_booking_href(e[i].ref,
-		    href, sizeof(href)) == -1)
+		if (e[i].ref[0] != '\0' && web_href(href, sizeof(href), "/staff/booking", "ref", e[i].ref) == -1)
 			goto fail;
 		if (web_render(rows, "staff_audit_row", vars,
 		    NELEM(vars)) == -1)

@@ -4,9 +4,11 @@
  * values are not, and only reach the page through web_escape().
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 
 #include "saferoom/http.h"
 #include "saferoom/log.h"
@@ -52,6 +54,20 @@ web_content_type(const char *path)
 			return web_types[i].type;
 	}
 	return "application/octet-stream";
+}
+
+int
+web_href(char *out, size_t outsz, const char *path, const char *key,
+    const char *value)
+{
+	char	*enc;
+	int	 n;
+
+	if ((enc = evhttp_encode_uri(value)) == NULL)
+		return -1;
+	n = snprintf(out, outsz, "%s?%s=%s", path, key, enc);
+	free(enc);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
 int

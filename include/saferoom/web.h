@@ -32,6 +32,14 @@ const struct web_asset *web_asset_find(const char *path);
 /* Content-Type for a file name by its extension. */
 const char *web_content_type(const char *path);
 
+/*
+ * "path?key=value" with value URL-encoded into out (still to be
+ * HTML-escaped by a template). 0, or -1 when memory runs out or it does not
+ * fit.
+ */
+int	web_href(char *out, size_t outsz, const char *path, const char *key,
+	    const char *value);
+
 /* Append s to out with & < > " ' escaped. 0 or -1 (out of memory). */
 int	web_escape(struct evbuffer *out, const char *s);
 
