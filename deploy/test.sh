@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The second README command: install what is missing, build, and run every
-# test with ctest, twice: the normal build in build/, then an AddressSanitizer
-# + UndefinedBehaviorSanitizer build in build-asan/ (browser tests off there).
-# Both phases always run; the exit status is non-zero if anything failed.
+# test with ctest: the normal build in build/, then an AddressSanitizer
+# + UndefinedBehaviorSanitizer build in build-asan/ (browser tests off there),
+# then the concurrency tests in a ThreadSanitizer build in build-tsan/.
+# Every phase always runs; the exit status is non-zero if anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,13 +30,14 @@ phase() {
 	return "$rc"
 }
 
-# run_ctest DIR: ctest with the output kept, so the totals can be summed.
+# run_ctest DIR [CTEST ARGS...]: ctest with the output kept, so the totals can be summed.
 # shellcheck disable=SC2317  # called through phase()
 run_ctest() {
 	local dir="$1" log rc=0
+	shift
 	rm -rf "$dir/test-tmp" "$dir/test-artifacts"
 	log="$dir/ctest.log"
-	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 2>&1 |
+	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 "$@" 2>&1 |
 		tee "$log" || rc=$?
 	local line
 	line="$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)"
@@ -61,6 +63,15 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 if phase "build (build-asan/, ASan+UBSan)" bash -c \
 	"cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_SANITIZE=ON -DSAFEROOM_BROWSER_TESTS=OFF && cmake --build build-asan -j$jobs"; then
 	phase "ctest (build-asan/)" run_ctest build-asan || true
+fi
+
+# ThreadSanitizer: the tests labelled "concurrency" (worker pool, event
+# loops, concurrent bookings and redemptions; see tests/CMakeLists.txt).
+# The harness fails a test file whenever a server prints a sanitizer report.
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+if phase "build (build-tsan/, TSan)" bash -c \
+	"cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_TSAN=ON -DSAFEROOM_BROWSER_TESTS=OFF && cmake --build build-tsan -j$jobs"; then
+	phase "ctest (build-tsan/, concurrency)" run_ctest build-tsan -L concurrency || true
 fi
 
 echo

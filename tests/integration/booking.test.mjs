@@ -1,3 +1,4 @@
+// ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too)
 // Issue 3 over real TLS against the real saferoomd: free slots, booking under
 // a pseudonymous token, the client's routes with that token (see, ticket,
 // reschedule, cancel), the guessing and booking rate limits, a race of 16

@@ -1,3 +1,4 @@
+// ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too)
 // saferoomd over real TLS: the security headers on every answer, the two
 // public reads exactly as API.md says, errors in the API.md shape, limits,
 // the TLS versions and ciphers, restart, and a log that keeps no secrets.

@@ -1,3 +1,4 @@
+// ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too)
 // The limits issue 2 asks for beyond libevent's defaults: body and header
 // size, an idle timeout, an absolute per-request deadline against clients
 // that trickle bytes, and a cap on connections per client address. Each runs

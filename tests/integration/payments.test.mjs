@@ -1,3 +1,4 @@
+// ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too)
 // Issue 5 over real TLS against the real saferoomd: prepaid vouchers (the
 // desk's batches, their codes, the check symbol, forgiving input), client
 // and desk redemption with every error, Idempotency-Key retries, races of

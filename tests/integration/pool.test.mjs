@@ -1,3 +1,4 @@
+// ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too)
 // The crypto worker pool under more work than it takes (issue 2): with one
 // worker and a queue of one, a burst of requests that need scrypt gets some
 // 503s with Retry-After instead of queueing without bound, while reads that

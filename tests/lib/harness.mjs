@@ -99,6 +99,7 @@ export function ctl(db, ...args) {
   // EPIPE only means the program exited (on bad input) before reading its
   // standard input; its status and output are still what count.
   if (r.error && r.error.code !== 'EPIPE') throw r.error;
+  if (SANITIZER_RE.test(r.stderr || '')) sanitizerReports.push(r.stderr);
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ...parseKv(r.stdout) };
 }
 
@@ -111,8 +112,18 @@ export function ctlOk(db, ...args) {
 }
 
 const live = new Set();
+
+// A sanitizer build's server reports a race, a leak or undefined behaviour
+// on its stderr, sometimes only as it exits, when no test is looking any
+// more. Every such report fails the test file.
+const SANITIZER_RE = /(?:Address|Thread|Leak|UndefinedBehavior)Sanitizer|runtime error:/;
+const sanitizerReports = [];
 process.on('exit', () => {
   for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } }
+  if (sanitizerReports.length > 0) {
+    for (const r of sanitizerReports) console.error(`saferoomd sanitizer report:\n${r}`);
+    process.exitCode = 1;
+  }
 });
 
 /** The text of a `key = value` config file from a string or an object. */
@@ -190,7 +201,8 @@ function spawnServer(server, env) {
     }, START_TIMEOUT_MS);
 
     proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d) => { server._log += d; logFile.write(d); });
+    let logThisRun = '';
+    proc.stderr.on('data', (d) => { server._log += d; logThisRun += d; logFile.write(d); });
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (d) => {
       server._stdout += d;
@@ -211,6 +223,7 @@ function spawnServer(server, env) {
       proc.on('close', (code, signal) => {
         live.delete(proc);
         logFile.end();
+        if (SANITIZER_RE.test(logThisRun)) sanitizerReports.push(logThisRun);
         server._exit = { code, signal };
         res(server._exit);
         if (!started) {

@@ -1,3 +1,4 @@
+/* ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too) */
 /*
  * Unit test of server/pool.c on a real libevent loop: done functions run on
  * the loop thread and work elsewhere, FIFO order, the bounded queue refuses

@@ -1,3 +1,4 @@
+/* ctest-labels: concurrency (deploy/test.sh runs it under ThreadSanitizer too) */
 /*
  * Unit test of server/ratelimit.c against include/saferoom/ratelimit.h:
  * the limit and the wait it answers, the window's end, independent keys
