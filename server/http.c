@@ -13,9 +13,17 @@
  *  - a cap per loop thread (stop accepting when full) and a cap per client
  *    address, checked in the TLS ClientHello callback, kept in memory as a
  *    keyed hash of the address.
+ *
+ * Key pick-up. The main thread re-reads the key file on SIGHUP and when a
+ * look every HTTP_TICK_SECONDS finds it replaced, and publishes the new
+ * set; each loop thread then switches its ctx.keys itself, between two of
+ * its callbacks, so no handler ever sees the keys change under it. Keys
+ * are only used on loop threads (pool work never touches them), so a set
+ * no loop uses any more, and that is not the newest, is wiped and freed.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
@@ -107,9 +115,18 @@ struct http_addr {
 	unsigned		 count;
 };
 
+/* A loaded key set and how many loops use it (under keys_lock). */
+struct http_keyset {
+	struct http_keyset	*next;		/* older */
+	struct keys		*keys;
+	unsigned		 users;
+};
+
 struct http_loop {
 	struct http_ctx		 ctx;		/* first: handlers see only this */
 	struct http_server	*srv;
+	struct http_keyset	*keyset;	/* ctx.keys's; this thread's only */
+	struct event		*keys_ev;	/* main thread: take the newest */
 	struct event_base	*base;
 	struct evhttp		*http;
 	struct evhttp_bound_socket *bound;
@@ -130,7 +147,10 @@ struct http_loop {
 struct http_server {
 	const struct config	*conf;
 	SSL_CTX			*ssl;
-	const struct keys	*keys;
+	pthread_mutex_t		 keys_lock;	/* guards keysets and users */
+	struct http_keyset	*keysets;	/* newest first */
+	char			 keys_path[CONFIG_PATH_MAX + 8];
+	struct stat		 keys_seen;	/* the file as last read */
 	struct pool		*pool;
 	evutil_socket_t		 fd;
 	char			 url[300];
@@ -300,7 +320,7 @@ http_client_hello(SSL *ssl, int *alert, void *arg)
 		addr = &((struct sockaddr_in *)&ss)->sin_addr;
 		addrlen = 4;
 	}
-	keys_mac(srv->keys, "conn-addr", addr, addrlen, mac);
+	keys_mac(conn->loop->ctx.keys, "conn-addr", addr, addrlen, mac);
 	memcpy(&conn->addr_key, mac, sizeof(conn->addr_key));
 	if (http_addr_acquire(srv, conn->addr_key) == -1) {
 		log_warnx("http", "connection refused: too many open from one "
@@ -790,6 +810,117 @@ http_server_tick(struct http_server *srv, void (*tick)(struct http_ctx *))
 	return 0;
 }
 
+/* ---- key pick-up ------------------------------------------------------- */
+
+/* Free every set but the newest that no loop uses. Under keys_lock. */
+static void
+http_keysets_collect(struct http_server *srv)
+{
+	struct http_keyset	**pp, *ks;
+
+	for (pp = &srv->keysets->next; (ks = *pp) != NULL; ) {
+		if (ks->users > 0) {
+			pp = &ks->next;
+			continue;
+		}
+		*pp = ks->next;
+		keys_free(ks->keys);
+		free(ks);
+	}
+}
+
+/* Runs on the loop's thread when the main thread has published new keys. */
+static void
+http_keys_take_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_loop	*loop = arg;
+	struct http_server	*srv = loop->srv;
+
+	pthread_mutex_lock(&srv->keys_lock);
+	if (loop->keyset != srv->keysets) {
+		loop->keyset->users--;
+		loop->keyset = srv->keysets;
+		loop->keyset->users++;
+		loop->ctx.keys = loop->keyset->keys;
+		http_keysets_collect(srv);
+	}
+	pthread_mutex_unlock(&srv->keys_lock);
+}
+
+/*
+ * On the main thread: read the key file again and hand it to the loops.
+ * A file that does not load (malformed, loose mode) is logged and the keys
+ * in use stay. Only ids are logged, never key material.
+ */
+static void
+http_keys_reload(struct http_server *srv, const char *why)
+{
+	struct http_keyset	*ks;
+	struct keys		*k;
+	char			 err[KEYS_ERR_MAX];
+	unsigned		 i;
+
+	/*
+	 * Noted first: a change made while we read is seen next time; a bad
+	 * file is reported once, not every minute.
+	 */
+	if (stat(srv->keys_path, &srv->keys_seen) == -1) {
+		log_warnx("http", "%s: key file not reloaded, the keys in use "
+		    "stay: %s", why, strerror(errno));
+		return;
+	}
+	if ((k = keys_load(srv->keys_path, err)) == NULL) {
+		log_warnx("http", "%s: key file not reloaded, the keys in use "
+		    "stay: %s", why, err);
+		return;
+	}
+	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
+		log_warnx("http", "%s: key file not reloaded: out of memory",
+		    why);
+		keys_free(k);
+		return;
+	}
+	ks->keys = k;
+	pthread_mutex_lock(&srv->keys_lock);
+	ks->next = srv->keysets;
+	srv->keysets = ks;
+	/* A set published before but taken by no loop yet goes now. */
+	http_keysets_collect(srv);
+	pthread_mutex_unlock(&srv->keys_lock);
+	for (i = 0; i < srv->nloops; i++)
+		if (srv->loops[i].started)
+			event_active(srv->loops[i].keys_ev, EV_READ, 0);
+	log_info("http", "%s: key file reloaded: mac key %u, ticket key %u "
+	    "signs, %zu ticket key%s verify", why, k->mac_id,
+	    k->ticket[k->nticket - 1].id, k->nticket,
+	    k->nticket == 1 ? "" : "s");
+}
+
+static void
+http_sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	http_keys_reload(arg, "SIGHUP");
+}
+
+/* Every HTTP_TICK_SECONDS: reload when the file was replaced or changed. */
+static void
+http_keys_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server	*srv = arg;
+	struct stat		 st;
+
+	if (stat(srv->keys_path, &st) == -1 ||
+	    (st.st_ino == srv->keys_seen.st_ino &&
+	    st.st_dev == srv->keys_seen.st_dev &&
+	    st.st_size == srv->keys_seen.st_size &&
+	    st.st_mtim.tv_sec == srv->keys_seen.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == srv->keys_seen.st_mtim.tv_nsec &&
+	    st.st_ctim.tv_sec == srv->keys_seen.st_ctim.tv_sec &&
+	    st.st_ctim.tv_nsec == srv->keys_seen.st_ctim.tv_nsec))
+		return;
+	http_keys_reload(srv, "key file changed");
+}
+
 /* Runs on the loop's thread when the main thread asks it to stop. */
 static void
 http_stop_cb(evutil_socket_t fd, short what, void *arg)
@@ -893,7 +1024,9 @@ http_loop_init(struct http_server *srv, struct http_loop *loop,
 	char			 serr[STORE_ERR_MAX];
 
 	loop->srv = srv;
-	loop->ctx.keys = srv->keys;
+	loop->keyset = srv->keysets;
+	loop->keyset->users++;
+	loop->ctx.keys = loop->keyset->keys;
 	loop->ctx.pool = srv->pool;
 	loop->ctx.conf = srv->conf;
 	loop->ctx.limits = srv->limits;
@@ -910,6 +1043,8 @@ http_loop_init(struct http_server *srv, struct http_loop *loop,
 	    (loop->stop_ev = event_new(loop->base, -1, 0, http_stop_cb,
 	    loop)) == NULL ||
 	    (loop->drain_ev = evtimer_new(loop->base, http_drain_cb,
+	    loop)) == NULL ||
+	    (loop->keys_ev = event_new(loop->base, -1, 0, http_keys_take_cb,
 	    loop)) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "cannot make an event loop");
 		return -1;
@@ -958,6 +1093,8 @@ http_loop_free(struct http_loop *loop)
 		event_free(loop->tick_ev);
 	if (loop->drain_ev != NULL)
 		event_free(loop->drain_ev);
+	if (loop->keys_ev != NULL)
+		event_free(loop->keys_ev);
 	pool_inbox_free(loop->ctx.inbox);
 	if (loop->base != NULL)
 		event_base_free(loop->base);
@@ -965,8 +1102,8 @@ http_loop_free(struct http_loop *loop)
 }
 
 struct http_server *
-http_server_new(const struct config *conf, SSL_CTX *ssl,
-    const struct keys *keys, struct pool *pool, char err[HTTP_ERR_MAX])
+http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
+    struct pool *pool, char err[HTTP_ERR_MAX])
 {
 	struct http_server	*srv;
 	unsigned		 i;
@@ -974,18 +1111,33 @@ http_server_new(const struct config *conf, SSL_CTX *ssl,
 	if (pthread_once(&http_conn_once, http_conn_init_once) != 0 ||
 	    http_conn_idx < 0 || evthread_use_pthreads() == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot set up threads");
+		keys_free(keys);
 		return NULL;
 	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
+		keys_free(keys);
 		return NULL;
 	}
 	srv->conf = conf;
 	srv->ssl = ssl;
-	srv->keys = keys;
 	srv->pool = pool;
 	srv->fd = -1;
 	pthread_mutex_init(&srv->addr_lock, NULL);
+	pthread_mutex_init(&srv->keys_lock, NULL);
+	if ((srv->keysets = calloc(1, sizeof(*srv->keysets))) == NULL) {
+		snprintf(err, HTTP_ERR_MAX, "out of memory");
+		keys_free(keys);
+		goto fail;
+	}
+	srv->keysets->keys = keys;
+	/* The file as it is now: a change after this is picked up. */
+	if (keys_path(conf->db, srv->keys_path, sizeof(srv->keys_path)) == -1 ||
+	    stat(srv->keys_path, &srv->keys_seen) == -1) {
+		snprintf(err, HTTP_ERR_MAX, "cannot find the key file of "
+		    "%.300s", conf->db);
+		goto fail;
+	}
 	if ((srv->limits = ratelimit_new()) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
 		goto fail;
@@ -1026,7 +1178,9 @@ int
 http_server_run(struct http_server *srv)
 {
 	struct event_base	*base;
-	struct event		*sigterm = NULL, *sigint = NULL;
+	struct event		*sigterm = NULL, *sigint = NULL, *sighup = NULL;
+	struct event		*keys_check = NULL;
+	struct timeval		 every = { HTTP_TICK_SECONDS, 0 };
 	unsigned		 i;
 	int			 rc = -1;
 
@@ -1034,8 +1188,12 @@ http_server_run(struct http_server *srv)
 		return -1;
 	sigterm = evsignal_new(base, SIGTERM, http_signal_cb, base);
 	sigint = evsignal_new(base, SIGINT, http_signal_cb, base);
-	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) ||
-	    evsignal_add(sigint, NULL))
+	sighup = evsignal_new(base, SIGHUP, http_sighup_cb, srv);
+	keys_check = event_new(base, -1, EV_PERSIST, http_keys_check_cb, srv);
+	if (sigterm == NULL || sigint == NULL || sighup == NULL ||
+	    keys_check == NULL || evsignal_add(sigterm, NULL) ||
+	    evsignal_add(sigint, NULL) || evsignal_add(sighup, NULL) ||
+	    event_add(keys_check, &every) == -1)
 		goto done;
 	for (i = 0; i < srv->nloops; i++) {
 		if (pthread_create(&srv->loops[i].thread, NULL, http_loop_main,
@@ -1064,6 +1222,10 @@ done:
 		event_free(sigterm);
 	if (sigint != NULL)
 		event_free(sigint);
+	if (sighup != NULL)
+		event_free(sighup);
+	if (keys_check != NULL)
+		event_free(keys_check);
 	event_base_free(base);
 	return rc;
 }
@@ -1072,6 +1234,7 @@ void
 http_server_free(struct http_server *srv)
 {
 	struct http_addr	*a, *next;
+	struct http_keyset	*ks, *ksnext;
 	unsigned		 i;
 
 	if (srv == NULL)
@@ -1087,6 +1250,12 @@ http_server_free(struct http_server *srv)
 			free(a);
 		}
 	pthread_mutex_destroy(&srv->addr_lock);
+	for (ks = srv->keysets; ks != NULL; ks = ksnext) {
+		ksnext = ks->next;
+		keys_free(ks->keys);
+		free(ks);
+	}
+	pthread_mutex_destroy(&srv->keys_lock);
 	ratelimit_free(srv->limits);
 	free(srv);
 }

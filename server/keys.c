@@ -1,10 +1,12 @@
 /*
- * keys: load or create the key file beside the database. See
- * include/saferoom/keys.h for what the keys are for.
+ * keys: load, create, rotate and save the key file beside the database.
+ * See include/saferoom/keys.h for what the keys are for and when a retired
+ * ticket key may go.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "saferoom/util.h"
 
 #define KEYS_FILE_MAX	8192
+#define KEYS_FIELDS_MAX	6	/* "ticket ID HEX CREATED RETIRED KEEP_UNTIL" */
 #define KEYS_HEADER	"# saferoom key file: secret, mode 0600. Never copy it with a backup of the database.\n"
 
 int
@@ -41,6 +44,13 @@ keys_free(struct keys *k)
 	free(k);
 }
 
+int
+keys_ticket_live(const struct keys_ticket *t, time_t now)
+{
+	return t->keep_until == 0 || now < t->keep_until;
+}
+
+/* Append a ticket key (the new newest). 0, or -1 when full or unusable. */
 static int
 keys_add_ticket(struct keys *k, unsigned id, const uint8_t seed[KEYS_ED25519_LEN])
 {
@@ -49,74 +59,175 @@ keys_add_ticket(struct keys *k, unsigned id, const uint8_t seed[KEYS_ED25519_LEN
 	if (k->nticket == KEYS_TICKET_MAX)
 		return -1;
 	t = &k->ticket[k->nticket];
+	memset(t, 0, sizeof(*t));
 	t->id = id;
 	memcpy(t->seed, seed, KEYS_ED25519_LEN);
 	t->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
 	    KEYS_ED25519_LEN);
-	if (t->pkey == NULL)
+	if (t->pkey == NULL) {
+		OPENSSL_cleanse(t, sizeof(*t));
 		return -1;
+	}
 	k->nticket++;
 	return 0;
+}
+
+/* A time field of the file: 0 or -1. */
+static int
+keys_parse_time(const char *s, time_t *out)
+{
+	long long	 v;
+
+	if (util_parse_int(s, 0, KEYS_TIME_MAX, &v) == -1)
+		return -1;
+	*out = (time_t)v;
+	return 0;
+}
+
+/* One line already split into f[0..nf). Returns 0 or -1 with why set. */
+static int
+keys_parse_line(struct keys *k, char **f, int nf, int *have_mac,
+    const char **why)
+{
+	uint8_t		 raw[KEYS_MAC_LEN];
+	long long	 id;
+	time_t		 created = 0, retired = 0, keep = 0;
+	size_t		 i;
+	int		 rc = -1;
+
+	*why = "malformed line";
+	if (nf < 3 || util_parse_int(f[1], 0, UINT_MAX, &id) == -1 ||
+	    util_unhex(f[2], raw, sizeof(raw)) == -1 ||
+	    (nf >= 4 && keys_parse_time(f[3], &created) == -1))
+		goto done;
+	if (strcmp(f[0], "mac") == 0) {
+		if (nf > 4)
+			goto done;
+		if (*have_mac) {
+			*why = "more than one mac key";
+			goto done;
+		}
+		k->mac_id = (unsigned)id;
+		memcpy(k->mac, raw, sizeof(raw));
+		k->mac_created = created;
+		*have_mac = 1;
+	} else if (strcmp(f[0], "ticket") == 0) {
+		if (nf == 5 || (nf == 6 && (keys_parse_time(f[4],
+		    &retired) == -1 || keys_parse_time(f[5], &keep) == -1)))
+			goto done;
+		for (i = 0; i < k->nticket; i++)
+			if (k->ticket[i].id == id) {
+				*why = "two ticket keys with one id";
+				goto done;
+			}
+		if (keys_add_ticket(k, (unsigned)id, raw) == -1) {
+			*why = "bad or too many ticket keys";
+			goto done;
+		}
+		k->ticket[k->nticket - 1].created = created;
+		k->ticket[k->nticket - 1].retired = retired;
+		k->ticket[k->nticket - 1].keep_until = keep;
+	} else {
+		*why = "unknown key kind";
+		goto done;
+	}
+	rc = 0;
+done:
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rc;
 }
 
 /* Parse the text of a key file. Returns 0 or -1 with err set. */
 static int
 keys_parse(struct keys *k, char *text, const char *path, char err[KEYS_ERR_MAX])
 {
-	char		*line, *save = NULL, kind[16], hex[2 * KEYS_MAC_LEN + 2];
-	uint8_t		 raw[KEYS_MAC_LEN];
-	unsigned	 id, lineno = 0;
-	int		 have_mac = 0;
+	char		*line, *save = NULL, *fsave, *tok, *f[KEYS_FIELDS_MAX + 1];
+	const char	*why;
+	unsigned	 lineno = 0;
+	int		 nf, have_mac = 0;
 
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		lineno++;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (sscanf(line, "%15s %u %65s", kind, &id, hex) != 3 ||
-		    util_unhex(hex, raw, sizeof(raw)) == -1) {
-			snprintf(err, KEYS_ERR_MAX, "key file %s:%u: malformed line",
-			    path, lineno);
-			goto fail;
-		}
-		if (strcmp(kind, "mac") == 0) {
-			k->mac_id = id;
-			memcpy(k->mac, raw, sizeof(raw));
-			have_mac = 1;
-		} else if (strcmp(kind, "ticket") == 0) {
-			if (keys_add_ticket(k, id, raw) == -1) {
-				snprintf(err, KEYS_ERR_MAX,
-				    "key file %s:%u: bad or too many ticket keys",
-				    path, lineno);
-				goto fail;
-			}
-		} else {
-			snprintf(err, KEYS_ERR_MAX, "key file %s:%u: unknown key kind",
-			    path, lineno);
-			goto fail;
+		nf = 0;
+		for (tok = strtok_r(line, " \t", &fsave); tok != NULL &&
+		    nf <= KEYS_FIELDS_MAX; tok = strtok_r(NULL, " \t", &fsave))
+			f[nf++] = tok;
+		if (nf > KEYS_FIELDS_MAX ||
+		    keys_parse_line(k, f, nf, &have_mac, &why) == -1) {
+			snprintf(err, KEYS_ERR_MAX, "key file %s:%u: %s", path,
+			    lineno, nf > KEYS_FIELDS_MAX ? "malformed line" : why);
+			return -1;
 		}
 	}
 	if (!have_mac || k->nticket == 0) {
 		snprintf(err, KEYS_ERR_MAX, "key file %s: missing mac or ticket key",
 		    path);
-		goto fail;
+		return -1;
 	}
-	OPENSSL_cleanse(raw, sizeof(raw));
-	OPENSSL_cleanse(hex, sizeof(hex));
+	if (k->ticket[k->nticket - 1].retired != 0) {
+		snprintf(err, KEYS_ERR_MAX, "key file %s: the newest ticket key "
+		    "signs and cannot be retired", path);
+		return -1;
+	}
 	return 0;
-fail:
-	OPENSSL_cleanse(raw, sizeof(raw));
+}
+
+int
+keys_save(const struct keys *k, const char *path, char err[KEYS_ERR_MAX])
+{
+	const struct keys_ticket	*t;
+	char				 text[KEYS_FILE_MAX];
+	char				 hex[2 * KEYS_MAC_LEN + 1];
+	size_t				 len, i;
+	int				 n, rc = -1;
+
+	util_hex(k->mac, sizeof(k->mac), hex);
+	n = snprintf(text, sizeof(text), "%smac %u %s %lld\n", KEYS_HEADER,
+	    k->mac_id, hex, (long long)k->mac_created);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		goto toolong;
+	len = (size_t)n;
+	for (i = 0; i < k->nticket; i++) {
+		t = &k->ticket[i];
+		util_hex(t->seed, sizeof(t->seed), hex);
+		if (t->retired != 0 || t->keep_until != 0)
+			n = snprintf(text + len, sizeof(text) - len,
+			    "ticket %u %s %lld %lld %lld\n", t->id, hex,
+			    (long long)t->created, (long long)t->retired,
+			    (long long)t->keep_until);
+		else
+			n = snprintf(text + len, sizeof(text) - len,
+			    "ticket %u %s %lld\n", t->id, hex,
+			    (long long)t->created);
+		if (n < 0 || (size_t)n >= sizeof(text) - len)
+			goto toolong;
+		len += (size_t)n;
+	}
+	if (util_write_secret_file(path, text, len) == -1) {
+		snprintf(err, KEYS_ERR_MAX, "cannot write key file %s: %s", path,
+		    strerror(errno));
+		goto done;
+	}
+	rc = 0;
+	goto done;
+toolong:
+	snprintf(err, KEYS_ERR_MAX, "key file %s: too large", path);
+done:
+	OPENSSL_cleanse(text, sizeof(text));
 	OPENSSL_cleanse(hex, sizeof(hex));
-	return -1;
+	return rc;
 }
 
 /* Make fresh keys and write them to path. Returns 0 or -1 with err set. */
 static int
 keys_create(struct keys *k, const char *path, char err[KEYS_ERR_MAX])
 {
-	char	 text[512], mhex[2 * KEYS_MAC_LEN + 1], thex[2 * KEYS_MAC_LEN + 1];
 	uint8_t	 seed[KEYS_ED25519_LEN];
-	int	 n, rc = -1;
+	time_t	 now = time(NULL);
+	int	 rc = -1;
 
 	if (RAND_bytes(k->mac, sizeof(k->mac)) != 1 ||
 	    RAND_bytes(seed, sizeof(seed)) != 1) {
@@ -124,47 +235,44 @@ keys_create(struct keys *k, const char *path, char err[KEYS_ERR_MAX])
 		goto done;
 	}
 	k->mac_id = 1;
+	k->mac_created = now;
 	if (keys_add_ticket(k, 1, seed) == -1) {
 		snprintf(err, KEYS_ERR_MAX, "cannot make an Ed25519 key");
 		goto done;
 	}
-	util_hex(k->mac, sizeof(k->mac), mhex);
-	util_hex(seed, sizeof(seed), thex);
-	n = snprintf(text, sizeof(text), "%smac 1 %s\nticket 1 %s\n",
-	    KEYS_HEADER, mhex, thex);
-	if (n < 0 || (size_t)n >= sizeof(text) ||
-	    util_write_secret_file(path, text, (size_t)n) == -1) {
-		snprintf(err, KEYS_ERR_MAX, "cannot write key file %s: %s", path,
-		    strerror(errno));
-		goto done;
-	}
-	rc = 0;
+	k->ticket[0].created = now;
+	rc = keys_save(k, path, err);
 done:
-	OPENSSL_cleanse(text, sizeof(text));
-	OPENSSL_cleanse(mhex, sizeof(mhex));
-	OPENSSL_cleanse(thex, sizeof(thex));
 	OPENSSL_cleanse(seed, sizeof(seed));
 	return rc;
 }
 
-struct keys *
-keys_load_or_create(const char *path, char err[KEYS_ERR_MAX])
+/*
+ * Load the file at path into a new struct keys; with create, make the file
+ * when there is none. NULL with err set (errno ENOENT for no file).
+ */
+static struct keys *
+keys_open(const char *path, int create, char err[KEYS_ERR_MAX])
 {
 	struct keys	*k;
 	struct stat	 st;
 	FILE		*f = NULL;
 	char		 text[KEYS_FILE_MAX + 1];
 	size_t		 len;
+	int		 saved;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
 		snprintf(err, KEYS_ERR_MAX, "out of memory");
 		return NULL;
 	}
 	if (stat(path, &st) == -1) {
-		if (errno != ENOENT) {
+		saved = errno;
+		if (errno != ENOENT || !create) {
 			snprintf(err, KEYS_ERR_MAX, "key file %s: %s", path,
 			    strerror(errno));
-			goto fail;
+			keys_free(k);
+			errno = saved;
+			return NULL;
 		}
 		if (keys_create(k, path, err) == -1)
 			goto fail;
@@ -199,7 +307,103 @@ fail:
 		fclose(f);
 	OPENSSL_cleanse(text, sizeof(text));
 	keys_free(k);
+	errno = EINVAL;
 	return NULL;
+}
+
+struct keys *
+keys_load_or_create(const char *path, char err[KEYS_ERR_MAX])
+{
+	return keys_open(path, 1, err);
+}
+
+struct keys *
+keys_load(const char *path, char err[KEYS_ERR_MAX])
+{
+	return keys_open(path, 0, err);
+}
+
+size_t
+keys_prune(struct keys *k, time_t now)
+{
+	size_t	 i, kept = 0, dropped = 0;
+
+	for (i = 0; i < k->nticket; i++) {
+		if (i + 1 < k->nticket && !keys_ticket_live(&k->ticket[i], now)) {
+			EVP_PKEY_free(k->ticket[i].pkey);
+			OPENSSL_cleanse(&k->ticket[i], sizeof(k->ticket[i]));
+			dropped++;
+			continue;
+		}
+		if (kept != i) {
+			k->ticket[kept] = k->ticket[i];
+			OPENSSL_cleanse(&k->ticket[i], sizeof(k->ticket[i]));
+		}
+		kept++;
+	}
+	k->nticket = kept;
+	return dropped;
+}
+
+int
+keys_rotate_ticket(struct keys *k, time_t now, time_t keep_until,
+    char err[KEYS_ERR_MAX])
+{
+	struct keys_ticket	*old;
+	uint8_t			 seed[KEYS_ED25519_LEN];
+	unsigned		 id = 0;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (k->nticket == KEYS_TICKET_MAX)
+		return 1;
+	for (i = 0; i < k->nticket; i++)
+		if (k->ticket[i].id > id)
+			id = k->ticket[i].id;
+	if (id == UINT_MAX) {
+		snprintf(err, KEYS_ERR_MAX, "no ticket key id is left");
+		return -1;
+	}
+	if (RAND_bytes(seed, sizeof(seed)) != 1) {
+		snprintf(err, KEYS_ERR_MAX, "random generator failed");
+		goto done;
+	}
+	if (keys_add_ticket(k, id + 1, seed) == -1) {
+		snprintf(err, KEYS_ERR_MAX, "cannot make an Ed25519 key");
+		goto done;
+	}
+	k->ticket[k->nticket - 1].created = now;
+	/* Only now: a failure above leaves the old signer as it was. */
+	if (k->nticket >= 2) {
+		old = &k->ticket[k->nticket - 2];
+		old->retired = now;
+		old->keep_until = keep_until;
+	}
+	rc = 0;
+done:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
+int
+keys_rotate_mac(struct keys *k, time_t now, char err[KEYS_ERR_MAX])
+{
+	uint8_t	 mac[KEYS_MAC_LEN];
+
+	if (k->mac_id == UINT_MAX) {
+		snprintf(err, KEYS_ERR_MAX, "no mac key id is left");
+		return -1;
+	}
+	if (RAND_bytes(mac, sizeof(mac)) != 1) {
+		OPENSSL_cleanse(mac, sizeof(mac));
+		snprintf(err, KEYS_ERR_MAX, "random generator failed");
+		return -1;
+	}
+	memcpy(k->mac, mac, sizeof(mac));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	k->mac_id++;
+	k->mac_created = now;
+	return 0;
 }
 
 void

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,10 @@
 
 #include "saferoom/base32.h"
 #include "saferoom/civil.h"
+#include "saferoom/config.h"
 #include "saferoom/deskpay.h"
 #include "saferoom/kdf.h"
+#include "saferoom/keys.h"
 #include "saferoom/log.h"
 #include "saferoom/settings.h"
 #include "saferoom/store.h"
@@ -38,6 +41,7 @@
 #define CTL_PASSWORD_MAX 1024
 #define CTL_DEMO_PASSWORD_LEN 16
 #define CTL_TOTP_ISSUER	"saferoom"
+#define CTL_SESSION_MINUTES_MAX 600	/* the longest service (services CHECK) */
 
 struct ctl_opt {
 	const char	*name;		/* without "--" */
@@ -71,6 +75,11 @@ static int	ctl_settings_get(struct store *, int, char **);
 static int	ctl_settings_list(struct store *, int, char **);
 static int	ctl_demo(struct store *, int, char **);
 static int	ctl_voucher_void(struct store *, int, char **);
+static int	ctl_keys_rotate(struct store *, int, char **);
+static int	ctl_keys_list(struct store *, int, char **);
+
+/* The --db argument: the key file is "<db>.keys" (keys.h). */
+static const char	*ctl_db;
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "add", ctl_staff_add,
@@ -97,6 +106,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "demo", NULL, ctl_demo, "demo" },
 	{ "voucher", "void", ctl_voucher_void,
 	    "voucher void --lookup XXXXXX   (the first 6 symbols of its code)" },
+	{ "keys", "rotate", ctl_keys_rotate,
+	    "keys rotate [--ticket | --cookie | --all]   (default --ticket; "
+	    "--cookie ends every staff session; saferoomd takes the new keys "
+	    "on SIGHUP or within a minute)" },
+	{ "keys", "list", ctl_keys_list,
+	    "keys list   (ids, kinds and times of the keys; never the keys)" },
 };
 
 /* Print a usage error and return the exit status for it. */
@@ -847,6 +862,223 @@ ctl_voucher_void(struct store *st, int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/* A Unix time as UTC "YYYY-MM-DDTHH:MM:SSZ", or "unknown" for 0. */
+static const char *
+ctl_utc(time_t t, char out[32])
+{
+	struct tm	 tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "unknown");
+	return out;
+}
+
+/* Load the key file beside --db into *k. 0 or an exit status. */
+static int
+ctl_keys_load(char path[CONFIG_PATH_MAX + 8], struct keys **k)
+{
+	char	 err[KEYS_ERR_MAX];
+
+	*k = NULL;
+	if (keys_path(ctl_db, path, CONFIG_PATH_MAX + 8) == -1)
+		return ctl_bad("the --db path is too long");
+	if ((*k = keys_load(path, err)) != NULL)
+		return 0;
+	if (errno == ENOENT)
+		return ctl_bad("there is no key file %s: saferoomd makes it on "
+		    "its first start", path);
+	fprintf(stderr, "saferoomctl: %s\n", err);
+	return CTL_EXIT_FAIL;
+}
+
+/*
+ * When KEYS_TICKET_MAX ticket keys are all still needed: say which goes
+ * first, and when, so the admin knows when a rotation can succeed.
+ */
+static int
+ctl_keys_full(const struct keys *k)
+{
+	const struct keys_ticket	*first = NULL;
+	char				 at[32];
+	size_t				 i;
+
+	for (i = 0; i + 1 < k->nticket; i++)
+		if (k->ticket[i].keep_until != 0 && (first == NULL ||
+		    k->ticket[i].keep_until < first->keep_until))
+			first = &k->ticket[i];
+	if (first == NULL)
+		return ctl_bad("there are %d ticket keys already, none with a "
+		    "recorded end; nothing was changed (see \"Key rotation\" in "
+		    "docs/operations.md)", KEYS_TICKET_MAX);
+	return ctl_bad("there are %d ticket keys already, each still needed "
+	    "for passes of sessions that are not over; nothing was changed. "
+	    "Ticket key %u can go from %s: rotate again after that",
+	    KEYS_TICKET_MAX, first->id, ctl_utc(first->keep_until, at));
+}
+
+/*
+ * A new ticket key (the default), a new cookie (MAC) key, or both, in
+ * one step: the database's write lock is taken first (BEGIN IMMEDIATE), so
+ * two rotations cannot interleave their reads and writes of the key file;
+ * then the file is rewritten atomically, and the transaction that ends
+ * every staff session (for the cookie key) and writes the audit row
+ * commits. Should that commit fail, the old key file is put back.
+ */
+static int
+ctl_keys_rotate(struct store *st, int argc, char **argv)
+{
+	struct ctl_opt	 opts[] = {
+		{ "ticket", 1, 0, NULL },
+		{ "cookie", 1, 0, NULL },
+		{ "all", 1, 0, NULL },
+	};
+	struct keys	*k = NULL, *old = NULL;
+	char		 path[CONFIG_PATH_MAX + 8], err[KEYS_ERR_MAX];
+	char		 until[32], detail[256], dropped[128];
+	time_t		 now = time(NULL), keep = 0;
+	long long	 latest;
+	size_t		 i, j, len = 0;
+	int		 ticket, cookie, rc;
+
+	if ((rc = ctl_parse_opts(argc, argv, opts, NELEM(opts))) != 0)
+		return rc;
+	if ((opts[0].value != NULL) + (opts[1].value != NULL) +
+	    (opts[2].value != NULL) > 1)
+		return ctl_bad("give one of --ticket, --cookie and --all");
+	ticket = opts[1].value == NULL;
+	cookie = opts[1].value != NULL || opts[2].value != NULL;
+
+	if (store_begin(st) == -1)
+		return ctl_fail(st, "cannot write");
+	/* Twice: old is what goes back if the commit fails. */
+	if ((rc = ctl_keys_load(path, &old)) != 0 ||
+	    (rc = ctl_keys_load(path, &k)) != 0)
+		goto fail;
+
+	dropped[0] = '\0';
+	if (ticket) {
+		if ((latest = store_bookings_latest_end(st)) == -1) {
+			rc = ctl_fail(st, "cannot read the bookings");
+			goto done;
+		}
+		/* keys.h: every pass the old key signed is over by then. */
+		keep = now + KEYS_RELOAD_GRACE + (time_t)(settings_get_int(st,
+		    "horizon_days") + 2) * 86400 + CTL_SESSION_MINUTES_MAX * 60;
+		if ((time_t)latest > keep)
+			keep = (time_t)latest;
+		keys_prune(k, now);
+		for (i = 0; i < old->nticket; i++) {
+			for (j = 0; j < k->nticket; j++)
+				if (k->ticket[j].id == old->ticket[i].id)
+					break;
+			if (j == k->nticket && len < sizeof(dropped) - 12)
+				len += (size_t)snprintf(dropped + len,
+				    sizeof(dropped) - len, "%s%u",
+				    len > 0 ? " " : "", old->ticket[i].id);
+		}
+		switch (keys_rotate_ticket(k, now, keep, err)) {
+		case 0:
+			break;
+		case 1:
+			rc = ctl_keys_full(k);
+			goto fail;
+		default:
+			fprintf(stderr, "saferoomctl: %s\n", err);
+			rc = CTL_EXIT_FAIL;
+			goto fail;
+		}
+	}
+	if (cookie && keys_rotate_mac(k, now, err) == -1) {
+		fprintf(stderr, "saferoomctl: %s\n", err);
+		rc = CTL_EXIT_FAIL;
+		goto fail;
+	}
+	if (ticket && cookie)
+		snprintf(detail, sizeof(detail), "ticket key %u signs, key %u "
+		    "verifies until %s; cookie key %u, staff sessions ended",
+		    k->ticket[k->nticket - 1].id, k->ticket[k->nticket - 2].id,
+		    ctl_utc(keep, until), k->mac_id);
+	else if (ticket)
+		snprintf(detail, sizeof(detail), "ticket key %u signs, key %u "
+		    "verifies until %s", k->ticket[k->nticket - 1].id,
+		    k->ticket[k->nticket - 2].id, ctl_utc(keep, until));
+	else
+		snprintf(detail, sizeof(detail), "cookie key %u, staff sessions "
+		    "ended", k->mac_id);
+	if ((cookie && store_sessions_end_all(st) == -1) ||
+	    store_audit(st, 0, "keys_rotated", NULL, detail) == -1) {
+		rc = ctl_fail(st, "cannot write");
+		goto done;
+	}
+	if (keys_save(k, path, err) == -1) {
+		fprintf(stderr, "saferoomctl: %s\n", err);
+		rc = CTL_EXIT_FAIL;
+		goto fail;
+	}
+	if (store_commit(st) == -1) {
+		if (keys_save(old, path, err) == -1)
+			fprintf(stderr, "saferoomctl: %s; the new keys stay, but "
+			    "the staff sessions were not ended and nothing was "
+			    "audited: run this again\n", err);
+		rc = ctl_fail(st, "cannot commit");
+		goto done;
+	}
+	if (ticket)
+		printf("ticket_key: %u\nretired_ticket_key: %u\n"
+		    "retired_verifies_until: %s\ndropped_ticket_keys: %s\n",
+		    k->ticket[k->nticket - 1].id, k->ticket[k->nticket - 2].id,
+		    ctl_utc(keep, until), dropped[0] != '\0' ? dropped : "none");
+	if (cookie)
+		printf("cookie_key: %u\nstaff_sessions: ended\n", k->mac_id);
+	fprintf(stderr, "saferoomctl: saferoomd takes the new keys within a "
+	    "minute; send it SIGHUP to make it now\n");
+	rc = CTL_EXIT_OK;
+	goto done;
+fail:
+	store_rollback(st);
+done:
+	keys_free(k);
+	keys_free(old);
+	return rc;
+}
+
+static int
+ctl_keys_list(struct store *st, int argc, char **argv)
+{
+	const struct keys_ticket	*t;
+	struct keys			*k;
+	char				 path[CONFIG_PATH_MAX + 8], a[32], b[32];
+	time_t				 now = time(NULL);
+	size_t				 i;
+	int				 rc;
+
+	if (argc != 0)
+		return ctl_bad("usage: keys list");
+	if ((rc = ctl_keys_load(path, &k)) != 0)
+		return rc;
+	printf("kind: cookie\nid: %u\ncreated: %s\nstate: signs\n",
+	    k->mac_id, ctl_utc(k->mac_created, a));
+	for (i = k->nticket; i-- > 0; ) {
+		t = &k->ticket[i];
+		printf("\nkind: ticket\nid: %u\ncreated: %s\n", t->id,
+		    ctl_utc(t->created, a));
+		if (i + 1 == k->nticket)
+			printf("state: signs\n");
+		else if (t->keep_until == 0)
+			printf("state: verifies\nretired: %s\n"
+			    "verifies_until: unknown (kept)\n",
+			    ctl_utc(t->retired, a));
+		else
+			printf("state: %s\nretired: %s\nverifies_until: %s\n",
+			    keys_ticket_live(t, now) ? "verifies" :
+			    "expired (dropped at the next rotation)",
+			    ctl_utc(t->retired, a), ctl_utc(t->keep_until, b));
+	}
+	keys_free(k);
+	return CTL_EXIT_OK;
+}
+
 static void
 ctl_usage(FILE *f)
 {
@@ -895,6 +1127,7 @@ main(int argc, char *argv[])
 		return CTL_EXIT_USAGE;
 	}
 	words = cmd->word2 == NULL ? 1 : 2;
+	ctl_db = argv[2];
 	if (store_open(&st, argv[2], 1, err) == -1) {
 		fprintf(stderr, "saferoomctl: %s\n", err);
 		return CTL_EXIT_USAGE;

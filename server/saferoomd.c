@@ -1,8 +1,9 @@
 /*
  * saferoomd: the saferoom server (API.md "Programs"). Reads its settings,
  * creates or migrates the database, loads or makes the key file beside it,
- * starts the crypto worker pool and the HTTPS server, and stops cleanly on
- * SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
+ * starts the crypto worker pool and the HTTPS server, reloads the key file
+ * on SIGHUP (and when it sees it changed), and stops cleanly on SIGTERM or
+ * SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
  * start (certificate, key, database, address), 2 on bad flags.
  */
 #include <sys/stat.h>
@@ -87,7 +88,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "saferoomd: cannot start the worker pool\n");
 		goto done;
 	}
-	if ((srv = http_server_new(&conf, ssl, keys, pool, err)) == NULL) {
+	/* The server owns the keys from here: a reload replaces them. */
+	srv = http_server_new(&conf, ssl, keys, pool, err);
+	keys = NULL;
+	if (srv == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}

@@ -613,6 +613,21 @@ store_staff_count(struct store *st)
 	return n;
 }
 
+long long
+store_bookings_latest_end(struct store *st)
+{
+	sqlite3_stmt	*stmt;
+	long long	 end = -1;
+
+	if ((stmt = store_prepare(st, "SELECT coalesce(max(end_utc), 0) "
+	    "FROM bookings")) == NULL)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		end = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return end;
+}
+
 int
 store_hours_add(struct store *st, int64_t staff_id, int weekday, int from,
     int to)

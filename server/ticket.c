@@ -95,15 +95,21 @@ ticket_field(const char **p, size_t *len)
 	return f;
 }
 
-/* The ticket key with this id, or NULL. */
+/*
+ * The ticket key with this id, or NULL. A retired key past its keep_until
+ * verifies nothing even before a rotation drops it from the file: every
+ * session it signed a pass for is over (keys.h).
+ */
 static EVP_PKEY *
 ticket_key(const struct keys *k, unsigned long long id)
 {
+	time_t	 now = time(NULL);
 	size_t	 i;
 
 	for (i = 0; i < k->nticket; i++)
 		if (k->ticket[i].id == id)
-			return k->ticket[i].pkey;
+			return keys_ticket_live(&k->ticket[i], now) ?
+			    k->ticket[i].pkey : NULL;
 	return NULL;
 }
 

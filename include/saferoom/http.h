@@ -13,7 +13,11 @@
  *  - errors as JSON under /api/ ({"error": {"code", "message"}}) and as a
  *    plain HTML page elsewhere;
  *  - a clean stop on SIGTERM/SIGINT: stop accepting, finish requests in
- *    flight (up to the shutdown grace), close the databases.
+ *    flight (up to the shutdown grace), close the databases;
+ *  - the key file: read again on SIGHUP and whenever a look every
+ *    HTTP_TICK_SECONDS finds it changed (saferoomctl keys rotate), and
+ *    swapped in without a restart. A file that does not load is logged and
+ *    the keys in use stay.
  *
  * A handler gets a struct http_req and must end it with exactly one of the
  * http_reply* / http_error calls, now or later from a pool done function;
@@ -55,7 +59,8 @@ struct web_var;
 /* What a handler may use: one per event-loop thread, touched by that thread only. */
 struct http_ctx {
 	struct store		 store;
-	const struct keys	*keys;
+	const struct keys	*keys;		/* read it anew in each callback:
+						   a key reload swaps it between two */
 	struct pool		*pool;
 	struct pool_inbox	*inbox;
 	const struct config	*conf;
@@ -79,11 +84,13 @@ struct http_req {
 
 /*
  * Make the server: bind conf->listen, open one store per loop thread,
- * prepare TLS. Takes no ownership of its arguments. Returns NULL with a
- * sentence in err (bad address, port in use, database unopenable).
+ * prepare TLS. keys (loaded from keys_path(conf->db)) becomes the
+ * server's, also when this fails: a reload replaces and frees it. Takes no
+ * ownership of the other arguments. Returns NULL with a sentence in err
+ * (bad address, port in use, database unopenable).
  */
 struct http_server *http_server_new(const struct config *conf,
-	    struct ssl_ctx_st *ssl, const struct keys *keys, struct pool *pool,
+	    struct ssl_ctx_st *ssl, struct keys *keys, struct pool *pool,
 	    char err[HTTP_ERR_MAX]);
 
 /*
@@ -97,7 +104,8 @@ int	http_server_tick(struct http_server *, void (*tick)(struct http_ctx *));
 const char *http_server_url(const struct http_server *);
 
 /*
- * Run the loop threads until SIGTERM or SIGINT, then stop cleanly.
+ * Run the loop threads until SIGTERM or SIGINT, then stop cleanly; reload
+ * the key file on SIGHUP.
  * Returns 0, or -1 if a thread could not start.
  */
 int	http_server_run(struct http_server *);

@@ -110,6 +110,13 @@ int	store_staff_find(struct store *, const char *username,
 long long store_staff_count(struct store *);
 
 /*
+ * The latest session end of any booking, whatever its status (Unix
+ * seconds; 0 when there is none). -1 on error. For how long a retired
+ * ticket key must still verify (keys.h).
+ */
+long long store_bookings_latest_end(struct store *);
+
+/*
  * Add a weekly range for a therapist: weekday 1 (Monday) to 7, minutes since
  * midnight [from, to). Returns 0, 1 if it overlaps a range already there,
  * -1 on error.

@@ -3,20 +3,27 @@
  * file is made on first load with mode 0600 (whatever the umask) and gives
  * the same keys on every later load; a file readable by others, or one
  * that is malformed, is refused with a sentence; keys_mac is a keyed,
- * deterministic HMAC-SHA-256 separated by label.
+ * deterministic HMAC-SHA-256 separated by label. Rotation: a new ticket
+ * key signs while the old one verifies until its keep_until, then goes
+ * (but never the signer, never past KEYS_TICKET_MAX: refused instead); a
+ * new MAC key replaces the old; keys_save writes the format keys.h
+ * describes, mode 0600, and reads back the same.
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "saferoom/keys.h"
+#include "saferoom/ticket.h"
 #include "saferoom/util.h"
 
 #include "check.h"
@@ -201,6 +208,21 @@ test_malformed(void)
 		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\nsalt 1 " HEX_A "\n",
 		    "unknown kind" },
 		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\ngarbage\n", "junk line" },
+		{ "mac 1 " HEX_A "\nmac 2 " HEX_B "\nticket 1 " HEX_B "\n",
+		    "two mac keys" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\nticket 1 " HEX_A "\n",
+		    "two ticket keys with one id" },
+		{ "mac 1 " HEX_A " 5 6\nticket 1 " HEX_B "\n", "mac with retirement" },
+		{ "mac 1 " HEX_A " x\nticket 1 " HEX_B "\n", "created not a number" },
+		{ "mac 1 " HEX_A " -5\nticket 1 " HEX_B "\n", "created negative" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 6\n", "retired without keep" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 6 7 8\n", "seven fields" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 6 1e9\n", "keep not a number" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 6 999999999999\n",
+		    "keep past KEYS_TIME_MAX" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5\nticket 2 " HEX_A
+		    " 6 7 8\n", "the signer retired" },
+		{ "mac 4294967296 " HEX_A "\nticket 1 " HEX_B "\n", "id too large" },
 		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\n"
 		  "ticket 2 " HEX_B "\nticket 3 " HEX_B "\nticket 4 " HEX_B "\n"
 		  "ticket 5 " HEX_B "\nticket 6 " HEX_B "\nticket 7 " HEX_B "\n"
@@ -238,6 +260,232 @@ test_malformed(void)
 	CHECK(k == NULL);
 	keys_free(k);
 	free(big);
+}
+
+static void
+test_new_file_has_times(void)
+{
+	struct keys	*k;
+	char		 path[TMPDIR_MAX], err[KEYS_ERR_MAX], text[4096], want[256];
+	char		 hex[2 * KEYS_MAC_LEN + 1];
+	time_t		 before = time(NULL), after;
+
+	tmpdir_path(path, tmp, "times.keys");
+	k = keys_load_or_create(path, err);
+	after = time(NULL);
+	if (!CHECK(k != NULL))
+		return;
+	CHECK(k->mac_created >= before && k->mac_created <= after);
+	if (CHECK_INT(k->nticket, 1)) {
+		CHECK(k->ticket[0].created >= before &&
+		    k->ticket[0].created <= after);
+		CHECK_INT(k->ticket[0].retired, 0);
+		CHECK_INT(k->ticket[0].keep_until, 0);
+	}
+	CHECK(tmpdir_read(path, text, sizeof(text)) > 0);
+	util_hex(k->mac, KEYS_MAC_LEN, hex);
+	snprintf(want, sizeof(want), "\nmac 1 %s %lld\n", hex,
+	    (long long)k->mac_created);
+	CHECK(strstr(text, want) != NULL);
+	util_hex(k->ticket[0].seed, KEYS_ED25519_LEN, hex);
+	snprintf(want, sizeof(want), "\nticket 1 %s %lld\n", hex,
+	    (long long)k->ticket[0].created);
+	CHECK(strstr(text, want) != NULL);
+	keys_free(k);
+
+	/* keys_load never makes a file. */
+	tmpdir_path(path, tmp, "none.keys");
+	errno = 0;
+	CHECK(keys_load(path, err) == NULL);
+	CHECK_INT(errno, ENOENT);
+	CHECK(strstr(err, "none.keys") != NULL);
+	CHECK(!tmpdir_exists(path));
+}
+
+static void
+test_rotate_ticket(void)
+{
+	struct keys	*k, *back;
+	char		 path[TMPDIR_MAX], err[KEYS_ERR_MAX], text[4096], want[256];
+	char		 t1[TICKET_MAX], t2[TICKET_MAX], ref[TICKET_REF_MAX];
+	char		 hex[2 * KEYS_MAC_LEN + 1], tmpf[TMPDIR_MAX];
+	uint8_t		 mac[KEYS_MAC_LEN];
+	time_t		 start, now = time(NULL);
+	size_t		 i;
+
+	k = load_text("rot.keys", "mac 3 " HEX_A " 100\nticket 4 " HEX_B
+	    " 200\n", 0600, err);
+	if (!CHECK(k != NULL))
+		return;
+	memcpy(mac, k->mac, sizeof(mac));
+	CHECK_INT(ticket_sign(k, "ABCD1234", 1700000000, t1), 0);
+	CHECK(strstr(t1, ":1700000000:4:") != NULL);
+
+	CHECK_INT(keys_rotate_ticket(k, now, now + 3600, err), 0);
+	if (!CHECK_INT(k->nticket, 2))
+		goto done;
+	CHECK_INT(k->ticket[0].id, 4);
+	CHECK_INT(k->ticket[0].created, 200);
+	CHECK_INT(k->ticket[0].retired, now);
+	CHECK_INT(k->ticket[0].keep_until, now + 3600);
+	CHECK_INT(k->ticket[1].id, 5);
+	CHECK_INT(k->ticket[1].created, now);
+	CHECK_INT(k->ticket[1].retired, 0);
+	CHECK_INT(k->ticket[1].keep_until, 0);
+	CHECK(memcmp(k->ticket[1].seed, k->ticket[0].seed,
+	    KEYS_ED25519_LEN) != 0);
+	/* The MAC key is not touched by a ticket rotation. */
+	CHECK_INT(k->mac_id, 3);
+	CHECK(memcmp(k->mac, mac, sizeof(mac)) == 0);
+
+	/* The new key signs; the old pass still verifies. */
+	CHECK_INT(ticket_sign(k, "ABCD1234", 1700000000, t2), 0);
+	CHECK(strstr(t2, ":1700000000:5:") != NULL);
+	CHECK_INT(ticket_verify(k, t1, ref, &start), 0);
+	CHECK_INT(ticket_verify(k, t2, ref, &start), 0);
+
+	/* Saved atomically with mode 0600, in the documented format. */
+	tmpdir_path(path, tmp, "rot.keys");
+	CHECK_INT(chmod(path, 0600), 0);
+	CHECK_INT(keys_save(k, path, err), 0);
+	CHECK_INT(tmpdir_mode(path), 0600);
+	CHECK(!tmpdir_exists(tmpdir_cat(tmpf, path, ".tmp")));
+	CHECK(tmpdir_read(path, text, sizeof(text)) > 0);
+	CHECK(strncmp(text, "# ", 2) == 0);
+	snprintf(want, sizeof(want), "\nmac 3 " HEX_A " 100\nticket 4 " HEX_B
+	    " 200 %lld %lld\nticket 5 ", (long long)now, (long long)now + 3600);
+	CHECK(strstr(text, want) != NULL);
+	util_hex(k->ticket[1].seed, KEYS_ED25519_LEN, hex);
+	snprintf(want, sizeof(want), "\nticket 5 %s %lld\n", hex, (long long)now);
+	CHECK(strstr(text, want) != NULL);
+
+	back = keys_load(path, err);
+	if (CHECK(back != NULL) && CHECK_INT(back->nticket, 2)) {
+		CHECK_INT(back->mac_id, 3);
+		CHECK_INT(back->mac_created, 100);
+		CHECK(memcmp(back->mac, k->mac, KEYS_MAC_LEN) == 0);
+		for (i = 0; i < 2; i++) {
+			CHECK_INT(back->ticket[i].id, k->ticket[i].id);
+			CHECK_INT(back->ticket[i].created, k->ticket[i].created);
+			CHECK_INT(back->ticket[i].retired, k->ticket[i].retired);
+			CHECK_INT(back->ticket[i].keep_until,
+			    k->ticket[i].keep_until);
+			CHECK(memcmp(back->ticket[i].seed, k->ticket[i].seed,
+			    KEYS_ED25519_LEN) == 0);
+		}
+		CHECK_INT(ticket_verify(back, t1, ref, &start), 0);
+	}
+	keys_free(back);
+
+	/* Nothing goes before keep_until; at keep_until the old key goes. */
+	CHECK_INT(keys_prune(k, now + 3599), 0);
+	CHECK_INT(k->nticket, 2);
+	/* Past keep_until the old key verifies nothing, even before a prune. */
+	k->ticket[0].keep_until = now - 1;
+	CHECK_INT(ticket_verify(k, t1, ref, &start), -1);
+	CHECK_INT(ticket_verify(k, t2, ref, &start), 0);
+	k->ticket[0].keep_until = now + 3600;
+	CHECK_INT(ticket_verify(k, t1, ref, &start), 0);
+	CHECK_INT(keys_prune(k, now + 3600), 1);
+	if (CHECK_INT(k->nticket, 1)) {
+		CHECK_INT(k->ticket[0].id, 5);
+		CHECK_INT(k->ticket[0].retired, 0);
+	}
+	CHECK_INT(ticket_verify(k, t1, ref, &start), -1);
+	CHECK_INT(ticket_verify(k, t2, ref, &start), 0);
+	/* The signer never goes, however late. */
+	CHECK_INT(keys_prune(k, (time_t)KEYS_TIME_MAX), 0);
+	CHECK_INT(k->nticket, 1);
+	/* The next id is one above the highest ever kept, not reused. */
+	CHECK_INT(keys_rotate_ticket(k, now, now + 10, err), 0);
+	if (CHECK_INT(k->nticket, 2))
+		CHECK_INT(k->ticket[1].id, 6);
+done:
+	keys_free(k);
+}
+
+static void
+test_rotate_full(void)
+{
+	struct keys	*k;
+	struct keys	 before;
+	char		 err[KEYS_ERR_MAX];
+	time_t		 now = time(NULL);
+	size_t		 i;
+
+	/* Seven retired keys still needed (one legacy, kept for ever). */
+	k = load_text("full.keys", "mac 1 " HEX_A "\n"
+	    "ticket 1 " HEX_B "\n"
+	    "ticket 2 " HEX_A " 1 2 99999999999\n"
+	    "ticket 3 " HEX_B " 1 2 99999999999\n"
+	    "ticket 4 " HEX_A " 1 2 99999999999\n"
+	    "ticket 5 " HEX_B " 1 2 99999999999\n"
+	    "ticket 6 " HEX_A " 1 2 99999999999\n"
+	    "ticket 7 " HEX_B " 1 2 5\n"
+	    "ticket 8 " HEX_A " 1\n", 0600, err);
+	if (!CHECK(k != NULL)) {
+		fprintf(stderr, "\t%s\n", err);
+		return;
+	}
+	CHECK_INT(k->nticket, KEYS_TICKET_MAX);
+	/* Key 7 is past keep_until: no longer live. */
+	CHECK(!keys_ticket_live(&k->ticket[6], now));
+	CHECK(keys_ticket_live(&k->ticket[5], now));
+	CHECK(keys_ticket_live(&k->ticket[0], now));
+	CHECK(keys_ticket_live(&k->ticket[7], now));
+
+	memcpy(&before, k, sizeof(before));
+	/* Full without a prune: refused, nothing changed. */
+	CHECK_INT(keys_rotate_ticket(k, now, now + 10, err), 1);
+	CHECK(memcmp(&before, k, sizeof(before)) == 0);
+	OPENSSL_cleanse(&before, sizeof(before));
+
+	/* A prune makes room: only key 7 goes; the order is kept. */
+	CHECK_INT(keys_prune(k, now), 1);
+	if (CHECK_INT(k->nticket, 7))
+		for (i = 0; i < 7; i++)
+			CHECK_INT(k->ticket[i].id, i < 6 ? i + 1 : 8);
+	CHECK_INT(keys_rotate_ticket(k, now, now + 10, err), 0);
+	if (CHECK_INT(k->nticket, 8)) {
+		CHECK_INT(k->ticket[7].id, 9);
+		CHECK_INT(k->ticket[6].id, 8);
+		CHECK_INT(k->ticket[6].retired, now);
+	}
+	/* Full again, and nothing can go: refused. */
+	CHECK_INT(keys_prune(k, now), 0);
+	CHECK_INT(keys_rotate_ticket(k, now, now + 10, err), 1);
+	CHECK_INT(k->nticket, 8);
+	keys_free(k);
+}
+
+static void
+test_rotate_mac(void)
+{
+	struct keys	*k;
+	char		 err[KEYS_ERR_MAX];
+	uint8_t		 old[KEYS_MAC_LEN], m1[32], m2[32], seed[KEYS_ED25519_LEN];
+	time_t		 now = time(NULL);
+
+	k = load_text("mac-rot.keys", "mac 7 " HEX_A " 100\nticket 2 " HEX_B
+	    " 50\n", 0600, err);
+	if (!CHECK(k != NULL))
+		return;
+	memcpy(old, k->mac, sizeof(old));
+	memcpy(seed, k->ticket[0].seed, sizeof(seed));
+	keys_mac(k, "manage-cookie", "12.34", 5, m1);
+	CHECK_INT(keys_rotate_mac(k, now, err), 0);
+	CHECK_INT(k->mac_id, 8);
+	CHECK_INT(k->mac_created, now);
+	CHECK(memcmp(k->mac, old, sizeof(old)) != 0);
+	keys_mac(k, "manage-cookie", "12.34", 5, m2);
+	CHECK(memcmp(m1, m2, sizeof(m1)) != 0);
+	/* Ticket keys untouched. */
+	if (CHECK_INT(k->nticket, 1)) {
+		CHECK_INT(k->ticket[0].id, 2);
+		CHECK(memcmp(k->ticket[0].seed, seed, sizeof(seed)) == 0);
+		CHECK_INT(k->ticket[0].retired, 0);
+	}
+	keys_free(k);
 }
 
 static void
@@ -311,6 +559,10 @@ main(void)
 	test_modes();
 	test_malformed();
 	test_mac();
+	test_new_file_has_times();
+	test_rotate_ticket();
+	test_rotate_full();
+	test_rotate_mac();
 	tmpdir_remove(tmp);
 	return check_done();
 }
