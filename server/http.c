@@ -1007,6 +1007,16 @@ fail:
 	return NULL;
 }
 
+void
+http_server_set_pool(struct http_server *srv, struct pool *pool)
+{
+	unsigned	 i;
+
+	srv->pool = pool;
+	for (i = 0; i < srv->nloops; i++)
+		srv->loops[i].ctx.pool = pool;
+}
+
 const char *
 http_server_url(const struct http_server *srv)
 {
@@ -1030,7 +1040,7 @@ http_server_run(struct http_server *srv)
 	unsigned		 i;
 	int			 rc = -1;
 
-	if ((base = event_base_new()) == NULL)
+	if (srv->pool == NULL || (base = event_base_new()) == NULL)
 		return -1;
 	sigterm = evsignal_new(base, SIGTERM, http_signal_cb, base);
 	sigint = evsignal_new(base, SIGINT, http_signal_cb, base);

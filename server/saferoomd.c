@@ -4,12 +4,19 @@
  * starts the crypto worker pool and the HTTPS server, and stops cleanly on
  * SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
  * start (certificate, key, database, address), 2 on bad flags.
+ *
+ * Started as root it needs --user NAME: it opens what needs root (the
+ * certificate, the database, the key file, the port), then becomes NAME for
+ * good before it starts a thread (priv.h). As anyone else, --user may only
+ * name that same user, so that one config file serves a root start and a
+ * systemd User= start alike.
  */
 #include <sys/stat.h>
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -21,6 +28,7 @@
 #include "saferoom/keys.h"
 #include "saferoom/log.h"
 #include "saferoom/pool.h"
+#include "saferoom/priv.h"
 #include "saferoom/settings.h"
 #include "saferoom/store.h"
 #include "saferoom/tls.h"
@@ -34,11 +42,13 @@ main(int argc, char *argv[])
 	struct pool		*pool = NULL;
 	struct http_server	*srv = NULL;
 	SSL_CTX			*ssl = NULL;
+	struct priv_user	 pu;
 	char			 err[CONFIG_ERR_MAX > HTTP_ERR_MAX ?
 				    CONFIG_ERR_MAX : HTTP_ERR_MAX];
+	char			 perr[PRIV_ERR_MAX];
 	char			 kpath[CONFIG_PATH_MAX + 8];
 	char			 zone[SETTINGS_VALUE_MAX];
-	int			 help, rc = 1;
+	int			 help, drop = 0, rc = 1;
 
 	config_defaults(&conf);
 	if (config_parse(&conf, argc, argv, &help, err) == -1) {
@@ -49,6 +59,24 @@ main(int argc, char *argv[])
 		fputs(config_usage, stdout);
 		return 0;
 	}
+	if (conf.user[0] != '\0' && priv_lookup(conf.user, &pu, perr) == -1) {
+		fprintf(stderr, "saferoomd: %s\n", perr);
+		return 2;
+	}
+	if (geteuid() == 0 || getuid() == 0) {
+		if (conf.user[0] == '\0') {
+			fprintf(stderr, "saferoomd: refusing to run as root; "
+			    "use --user NAME\n");
+			return 2;
+		}
+		drop = 1;
+	} else if (conf.user[0] != '\0' && pu.uid != geteuid()) {
+		fprintf(stderr, "saferoomd: --user %s: only root can become "
+		    "another user, and this is user id %u\n", conf.user,
+		    (unsigned)geteuid());
+		return 2;
+	}
+	priv_no_core();
 	/* Whatever we create (database, WAL, key file) is ours alone. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
@@ -56,6 +84,11 @@ main(int argc, char *argv[])
 
 	if ((ssl = tls_ctx_new(conf.tls_cert, conf.tls_key, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	/* Before the database exists: nothing goes into a wrong folder. */
+	if (drop && priv_check_dir(&pu, conf.db, perr) == -1) {
+		fprintf(stderr, "saferoomd: %s\n", perr);
 		goto done;
 	}
 	if (store_open(&st, conf.db, 1, err) == -1) {
@@ -77,6 +110,27 @@ main(int argc, char *argv[])
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}
+	/*
+	 * The files root made or left are the service user's before the loops
+	 * open the database: SQLite, running as root, gives the -wal and -shm
+	 * it makes the owner of the database file.
+	 */
+	if (drop && priv_own_files(&pu, conf.db, kpath, perr) == -1) {
+		fprintf(stderr, "saferoomd: %s\n", perr);
+		goto done;
+	}
+	if ((srv = http_server_new(&conf, ssl, keys, NULL, err)) == NULL) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
+	/* Port, database, keys and certificate are open; no thread yet. */
+	if (drop) {
+		if (priv_drop(&pu, perr) == -1) {
+			fprintf(stderr, "saferoomd: %s\n", perr);
+			goto done;
+		}
+		log_info("main", "running as user %s", pu.name);
+	}
 	/* Made now so that the first unknown token costs no more than the next. */
 	if (kdf_dummy_hash(&KDF_SECRET) == NULL ||
 	    kdf_dummy_hash(&KDF_PASSWORD) == NULL) {
@@ -87,10 +141,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "saferoomd: cannot start the worker pool\n");
 		goto done;
 	}
-	if ((srv = http_server_new(&conf, ssl, keys, pool, err)) == NULL) {
-		fprintf(stderr, "saferoomd: %s\n", err);
-		goto done;
-	}
+	http_server_set_pool(srv, pool);
 	if (http_server_tick(srv, booking_tick) == -1) {
 		fprintf(stderr, "saferoomd: cannot start housekeeping\n");
 		goto done;

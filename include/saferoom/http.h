@@ -79,12 +79,18 @@ struct http_req {
 
 /*
  * Make the server: bind conf->listen, open one store per loop thread,
- * prepare TLS. Takes no ownership of its arguments. Returns NULL with a
- * sentence in err (bad address, port in use, database unopenable).
+ * prepare TLS. Starts no thread, so that saferoomd can drop root after it
+ * (priv.h). Takes no ownership of its arguments; pool may be NULL here and
+ * given later with http_server_set_pool(), before http_server_run().
+ * Returns NULL with a sentence in err (bad address, port in use, database
+ * unopenable).
  */
 struct http_server *http_server_new(const struct config *conf,
 	    struct ssl_ctx_st *ssl, const struct keys *keys, struct pool *pool,
 	    char err[HTTP_ERR_MAX]);
+
+/* The worker pool, when it could only be started after http_server_new(). */
+void	http_server_set_pool(struct http_server *, struct pool *);
 
 /*
  * Run tick on the first loop thread every HTTP_TICK_SECONDS (housekeeping
@@ -98,7 +104,7 @@ const char *http_server_url(const struct http_server *);
 
 /*
  * Run the loop threads until SIGTERM or SIGINT, then stop cleanly.
- * Returns 0, or -1 if a thread could not start.
+ * Returns 0, or -1 if a thread could not start or there is no pool.
  */
 int	http_server_run(struct http_server *);
 
