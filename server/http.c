@@ -133,7 +133,7 @@ struct http_server {
 	const struct keys	*keys;
 	struct pool		*pool;
 	evutil_socket_t		 fd;
-	char			 url[300];
+	char			 url[HTTP_URL_MAX];
 	unsigned		 nloops;
 	struct http_loop	*loops;
 	struct ratelimit	*limits;
@@ -822,9 +822,9 @@ http_loop_main(void *arg)
 	return NULL;
 }
 
-/* Bind and listen on conf->listen. Returns the socket or -1 with err set. */
-static evutil_socket_t
-http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
+int
+http_listen(const char *listen_at, char url[HTTP_URL_MAX],
+    char err[HTTP_ERR_MAX])
 {
 	struct addrinfo		 hints, *res = NULL;
 	struct sockaddr_storage	 ss;
@@ -834,17 +834,17 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	long long		 port_check;
 	evutil_socket_t		 fd = -1;
 
-	snprintf(host, sizeof(host), "%s", srv->conf->listen);
+	snprintf(host, sizeof(host), "%s", listen_at);
 	if ((p = strrchr(host, ':')) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "--listen %s: expected HOST:PORT",
-		    srv->conf->listen);
+		    listen_at);
 		return -1;
 	}
 	*p = '\0';
 	port = p + 1;
 	if (util_parse_int(port, 0, 65535, &port_check) == -1) {
 		snprintf(err, HTTP_ERR_MAX, "--listen %s: the port must be a "
-		    "number from 0 to 65535", srv->conf->listen);
+		    "number from 0 to 65535", listen_at);
 		return -1;
 	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -857,7 +857,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((gai = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints,
 	    &res)) != 0) {
-		snprintf(err, HTTP_ERR_MAX, "--listen %s: %s", srv->conf->listen,
+		snprintf(err, HTTP_ERR_MAX, "--listen %s: %s", listen_at,
 		    gai_strerror(gai));
 		return -1;
 	}
@@ -869,7 +869,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	    listen(fd, HTTP_BACKLOG) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot listen on %s: %s",
-		    srv->conf->listen, strerror(errno));
+		    listen_at, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		freeaddrinfo(res);
@@ -878,7 +878,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	port_no = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
-	snprintf(srv->url, sizeof(srv->url), "https://%s%s%s:%d",
+	snprintf(url, HTTP_URL_MAX, "https://%s%s%s:%d",
 	    strchr(host, ':') != NULL ? "[" : "", host,
 	    strchr(host, ':') != NULL ? "]" : "", port_no);
 	freeaddrinfo(res);
@@ -966,7 +966,8 @@ http_loop_free(struct http_loop *loop)
 
 struct http_server *
 http_server_new(const struct config *conf, SSL_CTX *ssl,
-    const struct keys *keys, struct pool *pool, char err[HTTP_ERR_MAX])
+    const struct keys *keys, struct pool *pool, int fd, const char *url,
+    char err[HTTP_ERR_MAX])
 {
 	struct http_server	*srv;
 	unsigned		 i;
@@ -974,25 +975,26 @@ http_server_new(const struct config *conf, SSL_CTX *ssl,
 	if (pthread_once(&http_conn_once, http_conn_init_once) != 0 ||
 	    http_conn_idx < 0 || evthread_use_pthreads() == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot set up threads");
+		close(fd);
 		return NULL;
 	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
+		close(fd);
 		return NULL;
 	}
 	srv->conf = conf;
 	srv->ssl = ssl;
 	srv->keys = keys;
 	srv->pool = pool;
-	srv->fd = -1;
+	srv->fd = fd;
+	snprintf(srv->url, sizeof(srv->url), "%s", url);
 	pthread_mutex_init(&srv->addr_lock, NULL);
 	if ((srv->limits = ratelimit_new()) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
 		goto fail;
 	}
 	SSL_CTX_set_client_hello_cb(ssl, http_client_hello, srv);
-	if ((srv->fd = http_listen(srv, err)) == -1)
-		goto fail;
 	srv->nloops = conf->threads;
 	if ((srv->loops = calloc(srv->nloops, sizeof(*srv->loops))) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
@@ -1005,16 +1007,6 @@ http_server_new(const struct config *conf, SSL_CTX *ssl,
 fail:
 	http_server_free(srv);
 	return NULL;
-}
-
-void
-http_server_set_pool(struct http_server *srv, struct pool *pool)
-{
-	unsigned	 i;
-
-	srv->pool = pool;
-	for (i = 0; i < srv->nloops; i++)
-		srv->loops[i].ctx.pool = pool;
 }
 
 const char *
@@ -1040,7 +1032,7 @@ http_server_run(struct http_server *srv)
 	unsigned		 i;
 	int			 rc = -1;
 
-	if (srv->pool == NULL || (base = event_base_new()) == NULL)
+	if ((base = event_base_new()) == NULL)
 		return -1;
 	sigterm = evsignal_new(base, SIGTERM, http_signal_cb, base);
 	sigint = evsignal_new(base, SIGINT, http_signal_cb, base);

@@ -1,15 +1,16 @@
 /*
  * saferoomd: the saferoom server (API.md "Programs"). Reads its settings,
- * creates or migrates the database, loads or makes the key file beside it,
- * starts the crypto worker pool and the HTTPS server, and stops cleanly on
- * SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1 when it cannot
- * start (certificate, key, database, address), 2 on bad flags.
+ * binds its port, creates or migrates the database, loads or makes the key
+ * file beside it, starts the crypto worker pool and the HTTPS server, and
+ * stops cleanly on SIGTERM or SIGINT. Exit status: 0 after a clean stop, 1
+ * when it cannot start (certificate, key, database, address), 2 on bad
+ * flags.
  *
- * Started as root it needs --user NAME: it opens what needs root (the
- * certificate, the database, the key file, the port), then becomes NAME for
- * good before it starts a thread (priv.h). As anyone else, --user may only
- * name that same user, so that one config file serves a root start and a
- * systemd User= start alike.
+ * Started as root it needs --user NAME: it reads the certificate and binds
+ * the port as root, hands the database files root made to NAME, and
+ * becomes NAME for good before it opens the database or starts a thread
+ * (priv.h). As anyone else, --user may only name that same user, so that
+ * one config file serves a root start and a systemd User= start alike.
  */
 #include <sys/stat.h>
 
@@ -38,17 +39,18 @@ main(int argc, char *argv[])
 {
 	struct config		 conf;
 	struct store		 st;
+	struct priv_user	 pu;
 	struct keys		*keys = NULL;
 	struct pool		*pool = NULL;
 	struct http_server	*srv = NULL;
 	SSL_CTX			*ssl = NULL;
-	struct priv_user	 pu;
 	char			 err[CONFIG_ERR_MAX > HTTP_ERR_MAX ?
 				    CONFIG_ERR_MAX : HTTP_ERR_MAX];
 	char			 perr[PRIV_ERR_MAX];
 	char			 kpath[CONFIG_PATH_MAX + 8];
+	char			 url[HTTP_URL_MAX];
 	char			 zone[SETTINGS_VALUE_MAX];
-	int			 help, drop = 0, rc = 1;
+	int			 help, fd = -1, drop = 0, rc = 1;
 
 	config_defaults(&conf);
 	if (config_parse(&conf, argc, argv, &help, err) == -1) {
@@ -82,15 +84,36 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	log_init(conf.log_level);
 
+	/*
+	 * What may need root: the certificate and its key (root's files) and
+	 * the port. The database and the key file live in the service user's
+	 * folder and are opened as that user: root following a link planted
+	 * there (SQLite as root even chowns the -wal it opens) would hand the
+	 * link's target over.
+	 */
 	if ((ssl = tls_ctx_new(conf.tls_cert, conf.tls_key, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}
-	/* Before the database exists: nothing goes into a wrong folder. */
-	if (drop && priv_check_dir(&pu, conf.db, perr) == -1) {
-		fprintf(stderr, "saferoomd: %s\n", perr);
+	if ((fd = http_listen(conf.listen, url, err)) == -1) {
+		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}
+	if (keys_path(conf.db, kpath, sizeof(kpath)) == -1) {
+		fprintf(stderr, "saferoomd: --db: the path is too long\n");
+		goto done;
+	}
+	/* No thread exists yet: the drop covers the whole process. */
+	if (drop) {
+		if (priv_check_dir(&pu, conf.db, perr) == -1 ||
+		    priv_own_files(&pu, conf.db, kpath, perr) == -1 ||
+		    priv_drop(&pu, perr) == -1) {
+			fprintf(stderr, "saferoomd: %s\n", perr);
+			goto done;
+		}
+		log_info("main", "running as user %s", pu.name);
+	}
+
 	if (store_open(&st, conf.db, 1, err) == -1) {
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
@@ -105,31 +128,9 @@ main(int argc, char *argv[])
 	}
 	store_close(&st);
 	log_info("main", "clinic time zone %s", zone);
-	if (keys_path(conf.db, kpath, sizeof(kpath)) == -1 ||
-	    (keys = keys_load_or_create(kpath, err)) == NULL) {
+	if ((keys = keys_load_or_create(kpath, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
-	}
-	/*
-	 * The files root made or left are the service user's before the loops
-	 * open the database: SQLite, running as root, gives the -wal and -shm
-	 * it makes the owner of the database file.
-	 */
-	if (drop && priv_own_files(&pu, conf.db, kpath, perr) == -1) {
-		fprintf(stderr, "saferoomd: %s\n", perr);
-		goto done;
-	}
-	if ((srv = http_server_new(&conf, ssl, keys, NULL, err)) == NULL) {
-		fprintf(stderr, "saferoomd: %s\n", err);
-		goto done;
-	}
-	/* Port, database, keys and certificate are open; no thread yet. */
-	if (drop) {
-		if (priv_drop(&pu, perr) == -1) {
-			fprintf(stderr, "saferoomd: %s\n", perr);
-			goto done;
-		}
-		log_info("main", "running as user %s", pu.name);
 	}
 	/* Made now so that the first unknown token costs no more than the next. */
 	if (kdf_dummy_hash(&KDF_SECRET) == NULL ||
@@ -141,7 +142,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "saferoomd: cannot start the worker pool\n");
 		goto done;
 	}
-	http_server_set_pool(srv, pool);
+	srv = http_server_new(&conf, ssl, keys, pool, fd, url, err);
+	fd = -1;			/* the server's now, even on failure */
+	if (srv == NULL) {
+		fprintf(stderr, "saferoomd: %s\n", err);
+		goto done;
+	}
 	if (http_server_tick(srv, booking_tick) == -1) {
 		fprintf(stderr, "saferoomd: cannot start housekeeping\n");
 		goto done;
@@ -153,6 +159,8 @@ done:
 	/* The pool first: its last results go to inboxes that still exist. */
 	pool_free(pool);
 	http_server_free(srv);
+	if (fd != -1)
+		close(fd);
 	keys_free(keys);
 	tls_ctx_free(ssl);
 	return rc;

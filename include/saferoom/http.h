@@ -78,19 +78,24 @@ struct http_req {
 };
 
 /*
- * Make the server: bind conf->listen, open one store per loop thread,
- * prepare TLS. Starts no thread, so that saferoomd can drop root after it
- * (priv.h). Takes no ownership of its arguments; pool may be NULL here and
- * given later with http_server_set_pool(), before http_server_run().
- * Returns NULL with a sentence in err (bad address, port in use, database
- * unopenable).
+ * Bind and listen on listen_at ("HOST:PORT", port 0 picks one): the one
+ * step that may need root (a port below 1024), so it comes apart from
+ * http_server_new() and before saferoomd drops root (priv.h). Returns the
+ * socket with "https://HOST:PORT" as bound in url, or -1 with err set.
+ */
+#define HTTP_URL_MAX		300
+int	http_listen(const char *listen_at, char url[HTTP_URL_MAX],
+	    char err[HTTP_ERR_MAX]);
+
+/*
+ * Make the server on fd from http_listen() (url as it gave): open one
+ * store per loop thread, prepare TLS. Takes ownership of fd (closed on
+ * failure too), of nothing else. Returns NULL with a sentence in err
+ * (database unopenable).
  */
 struct http_server *http_server_new(const struct config *conf,
 	    struct ssl_ctx_st *ssl, const struct keys *keys, struct pool *pool,
-	    char err[HTTP_ERR_MAX]);
-
-/* The worker pool, when it could only be started after http_server_new(). */
-void	http_server_set_pool(struct http_server *, struct pool *);
+	    int fd, const char *url, char err[HTTP_ERR_MAX]);
 
 /*
  * Run tick on the first loop thread every HTTP_TICK_SECONDS (housekeeping
@@ -104,7 +109,7 @@ const char *http_server_url(const struct http_server *);
 
 /*
  * Run the loop threads until SIGTERM or SIGINT, then stop cleanly.
- * Returns 0, or -1 if a thread could not start or there is no pool.
+ * Returns 0, or -1 if a thread could not start.
  */
 int	http_server_run(struct http_server *);
 

@@ -1,15 +1,18 @@
 /*
  * priv: least privilege for saferoomd (issue 6). Started as root with
- * --user NAME, the server opens what needs root (the port, the database,
- * the key file, the certificate) and then becomes NAME for good, before any
- * thread exists. It never runs as root otherwise, and it never dumps core:
- * its memory holds the signing keys and, briefly, passwords.
+ * --user NAME, the server does as root only what needs root (it reads the
+ * certificate and its key, binds the port) and then becomes NAME for good,
+ * before any thread exists. It never runs as root otherwise, and it never
+ * dumps core: its memory holds the signing keys and, briefly, passwords.
  *
  * The folder of the database is the service user's own (as systemd's
  * StateDirectory= makes it): saferoomd refuses a folder that belongs to
  * anyone else, and hands the database files that root made in it (with
- * saferoomctl run as root, or on the first start) to the service user. That
- * grants nothing new: whoever owns a folder can replace the files in it.
+ * saferoomctl run as root) to the service user. That grants nothing new:
+ * whoever owns a folder can replace the files in it. The database and the
+ * key file are then opened as the service user, never as root: root
+ * following a link the service user planted there would give its target
+ * away (SQLite, running as root, even chowns the -wal it opens).
  */
 #ifndef SAFEROOM_PRIV_H
 #define SAFEROOM_PRIV_H
@@ -37,8 +40,8 @@ void	priv_no_core(void);
 
 /*
  * Check that the folder holding db belongs to u. Returns 0, or -1 with err
- * set (the folder is missing or belongs to someone else). Call before the
- * database is created, so that a wrong folder gets nothing written into it.
+ * set (the folder is missing or belongs to someone else). Called before
+ * the database is made, so that a wrong folder gets nothing written to it.
  */
 int	priv_check_dir(const struct priv_user *u, const char *db,
 	    char err[PRIV_ERR_MAX]);
