@@ -31,8 +31,9 @@ if [ "$(id -u)" -eq 0 ]; then
 			--home-dir /nonexistent --shell /usr/sbin/nologin saferoom
 	fi
 	chown saferoom: "$state"
-	# A checkout under a closed folder (/root is 0700) is out of its reach.
-	if ! runuser -u saferoom -- test -w "$state/." -a -x "$state/."; then
+	# A checkout under a closed folder (/root is 0700) is out of its reach:
+	# SQLite opens the database by its absolute path.
+	if ! runuser -u saferoom -- test -w "$PWD/$state/." -a -x "$PWD/$state/."; then
 		state=/var/lib/saferoom-demo
 		echo "demo.sh: user saferoom cannot reach $PWD/state; the state is in $state"
 		mkdir -p "$state"
