@@ -35,6 +35,7 @@ static const struct config_opt config_opts[] = {
 	{ "listen",		STR(listen, 1) },
 	{ "tls-cert",		STR(tls_cert, 1) },
 	{ "tls-key",		STR(tls_key, 1) },
+	{ "user",		STR(user, 0) },
 	{ "log-level",		CONFIG_LEVEL, offsetof(struct config, log_level), 0, 0, 0, 0 },
 	{ "threads",		UINT(threads, 1, 64) },
 	{ "workers",		UINT(workers, 1, 64) },
@@ -50,7 +51,8 @@ static const struct config_opt config_opts[] = {
 
 const char config_usage[] =
 "usage: saferoomd --db PATH --listen HOST:PORT --tls-cert PEM --tls-key PEM\n"
-"                 [--config FILE] [--log-level debug|info|warn|error]\n"
+"                 [--config FILE] [--user NAME]\n"
+"                 [--log-level debug|info|warn|error]\n"
 "                 [--threads N] [--workers N] [--queue-max N]\n"
 "                 [--max-connections N] [--max-connections-per-address N]\n"
 "                 [--body-max BYTES] [--header-max BYTES] [--idle-timeout S]\n"

@@ -153,7 +153,7 @@ struct http_server {
 	struct stat		 keys_seen;	/* the file as last read */
 	struct pool		*pool;
 	evutil_socket_t		 fd;
-	char			 url[300];
+	char			 url[HTTP_URL_MAX];
 	unsigned		 nloops;
 	struct http_loop	*loops;
 	struct ratelimit	*limits;
@@ -953,9 +953,9 @@ http_loop_main(void *arg)
 	return NULL;
 }
 
-/* Bind and listen on conf->listen. Returns the socket or -1 with err set. */
-static evutil_socket_t
-http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
+int
+http_listen(const char *listen_at, char url[HTTP_URL_MAX],
+    char err[HTTP_ERR_MAX])
 {
 	struct addrinfo		 hints, *res = NULL;
 	struct sockaddr_storage	 ss;
@@ -965,17 +965,17 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	long long		 port_check;
 	evutil_socket_t		 fd = -1;
 
-	snprintf(host, sizeof(host), "%s", srv->conf->listen);
+	snprintf(host, sizeof(host), "%s", listen_at);
 	if ((p = strrchr(host, ':')) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "--listen %s: expected HOST:PORT",
-		    srv->conf->listen);
+		    listen_at);
 		return -1;
 	}
 	*p = '\0';
 	port = p + 1;
 	if (util_parse_int(port, 0, 65535, &port_check) == -1) {
 		snprintf(err, HTTP_ERR_MAX, "--listen %s: the port must be a "
-		    "number from 0 to 65535", srv->conf->listen);
+		    "number from 0 to 65535", listen_at);
 		return -1;
 	}
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -988,7 +988,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((gai = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints,
 	    &res)) != 0) {
-		snprintf(err, HTTP_ERR_MAX, "--listen %s: %s", srv->conf->listen,
+		snprintf(err, HTTP_ERR_MAX, "--listen %s: %s", listen_at,
 		    gai_strerror(gai));
 		return -1;
 	}
@@ -1000,7 +1000,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	    listen(fd, HTTP_BACKLOG) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot listen on %s: %s",
-		    srv->conf->listen, strerror(errno));
+		    listen_at, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		freeaddrinfo(res);
@@ -1009,7 +1009,7 @@ http_listen(struct http_server *srv, char err[HTTP_ERR_MAX])
 	port_no = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
-	snprintf(srv->url, sizeof(srv->url), "https://%s%s%s:%d",
+	snprintf(url, HTTP_URL_MAX, "https://%s%s%s:%d",
 	    strchr(host, ':') != NULL ? "[" : "", host,
 	    strchr(host, ':') != NULL ? "]" : "", port_no);
 	freeaddrinfo(res);
@@ -1103,7 +1103,7 @@ http_loop_free(struct http_loop *loop)
 
 struct http_server *
 http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
-    struct pool *pool, char err[HTTP_ERR_MAX])
+    struct pool *pool, int fd, const char *url, char err[HTTP_ERR_MAX])
 {
 	struct http_server	*srv;
 	unsigned		 i;
@@ -1112,17 +1112,20 @@ http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
 	    http_conn_idx < 0 || evthread_use_pthreads() == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot set up threads");
 		keys_free(keys);
+		close(fd);
 		return NULL;
 	}
 	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");
 		keys_free(keys);
+		close(fd);
 		return NULL;
 	}
 	srv->conf = conf;
 	srv->ssl = ssl;
 	srv->pool = pool;
-	srv->fd = -1;
+	srv->fd = fd;
+	snprintf(srv->url, sizeof(srv->url), "%s", url);
 	pthread_mutex_init(&srv->addr_lock, NULL);
 	pthread_mutex_init(&srv->keys_lock, NULL);
 	if ((srv->keysets = calloc(1, sizeof(*srv->keysets))) == NULL) {
@@ -1143,8 +1146,6 @@ http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
 		goto fail;
 	}
 	SSL_CTX_set_client_hello_cb(ssl, http_client_hello, srv);
-	if ((srv->fd = http_listen(srv, err)) == -1)
-		goto fail;
 	srv->nloops = conf->threads;
 	if ((srv->loops = calloc(srv->nloops, sizeof(*srv->loops))) == NULL) {
 		snprintf(err, HTTP_ERR_MAX, "out of memory");

@@ -24,6 +24,7 @@ struct config {
 	char		 tls_cert[CONFIG_PATH_MAX];
 	char		 tls_key[CONFIG_PATH_MAX];
 	char		 config_file[CONFIG_PATH_MAX];
+	char		 user[64];		/* started as root: become this user */
 	enum log_level	 log_level;
 	unsigned	 threads;		/* event-loop threads */
 	unsigned	 workers;		/* crypto worker threads */

@@ -83,15 +83,25 @@ struct http_req {
 };
 
 /*
- * Make the server: bind conf->listen, open one store per loop thread,
- * prepare TLS. keys (loaded from keys_path(conf->db)) becomes the
- * server's, also when this fails: a reload replaces and frees it. Takes no
- * ownership of the other arguments. Returns NULL with a sentence in err
- * (bad address, port in use, database unopenable).
+ * Bind and listen on listen_at ("HOST:PORT", port 0 picks one): the one
+ * step that may need root (a port below 1024), so it comes apart from
+ * http_server_new() and before saferoomd drops root (priv.h). Returns the
+ * socket with "https://HOST:PORT" as bound in url, or -1 with err set.
+ */
+#define HTTP_URL_MAX		300
+int	http_listen(const char *listen_at, char url[HTTP_URL_MAX],
+	    char err[HTTP_ERR_MAX]);
+
+/*
+ * Make the server on fd from http_listen() (url as it gave): open one
+ * store per loop thread, prepare TLS. fd and keys (loaded from
+ * keys_path(conf->db)) become the server's, also when this fails: a
+ * reload replaces and frees keys. Takes no ownership of the other
+ * arguments. Returns NULL with a sentence in err (database unopenable).
  */
 struct http_server *http_server_new(const struct config *conf,
 	    struct ssl_ctx_st *ssl, struct keys *keys, struct pool *pool,
-	    char err[HTTP_ERR_MAX]);
+	    int fd, const char *url, char err[HTTP_ERR_MAX]);
 
 /*
  * Run tick on the first loop thread every HTTP_TICK_SECONDS (housekeeping

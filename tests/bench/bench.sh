@@ -16,8 +16,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$dir/key.pem" -out "$dir/cert.pem" -days 2 -subj /CN=localhost \
 	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 "$build/saferoomctl" --db "$dir/s.db" demo >/dev/null
+# saferoomd refuses to run as root: as root, serve as nobody, who then owns $dir.
+user=()
+if [ "$(id -u)" = 0 ]; then
+	chown nobody: "$dir"
+	user=(--user nobody)
+fi
 "$build/saferoomd" --db "$dir/s.db" --listen 127.0.0.1:0 --tls-cert "$dir/cert.pem" \
-	--tls-key "$dir/key.pem" --log-level warn >"$dir/out" 2>"$dir/err" &
+	--tls-key "$dir/key.pem" --log-level warn "${user[@]}" >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
 url="$(sed -n 's/^listening on //p' "$dir/out")"

@@ -8,14 +8,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {
-  makeCert, tempDir, ctl, ctlOk, startServer, request, dumpDb, saferoomd,
+  makeCert, tempDir, ctl, ctlOk, startServer, request, dumpDb, saferoomd, userArgs,
 } from '../lib/harness.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 
-/** Runs saferoomd expecting it to exit by itself within 10 s. */
+/**
+ * Runs saferoomd expecting it to exit by itself within 10 s; as root with
+ * `--user` first (harness userArgs()), so that the flags under test decide.
+ */
 function rund(args, opts = {}) {
-  const r = spawnSync(saferoomd(), args, { encoding: 'utf8', timeout: 10000, ...opts });
+  const r = spawnSync(saferoomd(), [...userArgs(), ...args], { encoding: 'utf8', timeout: 10000, ...opts });
   assert.ok(!r.error || r.error.code !== 'ETIMEDOUT',
     `saferoomd ${args.join(' ')} did not exit: stdout ${r.stdout} stderr ${r.stderr}`);
   assert.ok(r.signal === null, `saferoomd died of ${r.signal}: ${r.stderr}`);

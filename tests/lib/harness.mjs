@@ -31,16 +31,61 @@ function requireEnv(name) {
 export const saferoomd = () => requireEnv('SAFEROOMD');
 export const saferoomctl = () => requireEnv('SAFEROOMCTL');
 
-/** The folder all test folders live under (made if missing). */
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * The folder all test folders live under (made if missing). Run as root,
+ * serverUser() must be able to pass through it to its own folders.
+ */
 export function testRoot() {
   const root = process.env.SAFEROOM_TEST_TMP || os.tmpdir();
   fs.mkdirSync(root, { recursive: true });
+  if (asRoot) {
+    const mode = fs.statSync(root).mode & 0o7777;
+    if ((mode & 0o001) === 0) fs.chmodSync(root, mode | 0o111);
+  }
   return root;
 }
 
-/** A fresh, empty folder under testRoot(); prefix names the test. */
+/*
+ * saferoomd refuses to run as root without --user (priv.h). Run as root (CI,
+ * a fresh Debian), the tests start it with `--user SAFEROOM_TEST_USER`
+ * (default `nobody`, which every Debian has) and give every test folder to
+ * that user, as an admin gives the state folder to the service user. Run as
+ * anyone else, the server runs as that user and no --user is passed.
+ */
+let userCache;
+
+/**
+ * The user saferoomd is started as when the tests run as root:
+ * {name, uid, gid}; null when they do not run as root.
+ */
+export function serverUser() {
+  if (!asRoot) return null;
+  if (userCache === undefined) {
+    const name = process.env.SAFEROOM_TEST_USER || 'nobody';
+    const id = (flag) => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
+    userCache = { name, uid: id('-u'), gid: id('-g') };
+  }
+  return userCache;
+}
+
+/** ['--user', NAME] when the tests run as root (see serverUser()), else []. */
+export function userArgs() {
+  const u = serverUser();
+  return u ? ['--user', u.name] : [];
+}
+
+/**
+ * A fresh, empty folder under testRoot(); prefix names the test. Run as
+ * root, the folder belongs to serverUser() so that a server can keep its
+ * database in it.
+ */
 export function tempDir(prefix = 'saferoom-') {
-  return fs.mkdtempSync(path.join(testRoot(), prefix));
+  const dir = fs.mkdtempSync(path.join(testRoot(), prefix));
+  const u = serverUser();
+  if (u) fs.chownSync(dir, u.uid, u.gid);
+  return dir;
 }
 
 let certCache = null;
@@ -142,6 +187,9 @@ function configText(config) {
  *   defaults        false leaves out the four flags above (args and config
  *                   must then say it all)
  *   env             added to the server's environment
+ *   user            false: no `--user` even as root (see userArgs())
+ *   wrap            a command that execs the server, as an argv prefix
+ *                   (say ['setpriv', '--groups', '0,4', '--'])
  * Waits for the `listening on https://HOST:PORT` line (START_TIMEOUT_MS);
  * rejects with the server's stderr if it exits first. The server's stderr
  * (its log) is kept in a string and in DIR/server.log.
@@ -149,7 +197,9 @@ function configText(config) {
  * stop(signal) -> Promise<{code, signal}>, restart() -> Promise<server>}.
  */
 export async function startServer(opts = {}) {
-  const { setup, args = [], config, defaults = true, env = {} } = opts;
+  const {
+    setup, args = [], config, defaults = true, env = {}, user = true, wrap = [],
+  } = opts;
   const { cert, key } = makeCert();
   const dir = tempDir('srv-');
   const db = path.join(dir, 'saferoom.db');
@@ -162,10 +212,11 @@ export async function startServer(opts = {}) {
     fs.writeFileSync(file, configText(config));
     argv.push('--config', file);
   }
+  if (user) argv.push(...userArgs());
   argv.push(...args.map(String));
 
   const server = {
-    dir, db, cert, key, argv,
+    dir, db, cert, key, argv, wrap: wrap.map(String),
     url: null, host: null, port: null, proc: null,
     _log: '', _stdout: '', _exit: null,
     log() { return this._log; },
@@ -184,7 +235,8 @@ export async function startServer(opts = {}) {
 function spawnServer(server, env) {
   return new Promise((resolve, reject) => {
     const logFile = fs.createWriteStream(path.join(server.dir, 'server.log'), { flags: 'a' });
-    const proc = spawn(saferoomd(), server.argv, {
+    const [cmd, ...pre] = [...server.wrap, saferoomd()];
+    const proc = spawn(cmd, [...pre, ...server.argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
