@@ -1,6 +1,8 @@
 /*
  * util: small pure helpers; see include/saferoom/util.h.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -185,17 +187,27 @@ util_write_secret_file(const char *path, const void *data, size_t len)
 {
 	char		 tmp[PATH_MAX], dir[PATH_MAX];
 	const char	*p = data;
+	struct stat	 old;
 	ssize_t		 n;
-	int		 fd = -1, dfd = -1, saved;
+	int		 fd = -1, dfd = -1, saved, have_old;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
 	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	have_old = lstat(path, &old) == 0 && S_ISREG(old.st_mode);
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
 		return -1;
+	/*
+	 * A replacement keeps the owner of the file it replaces: root
+	 * rewriting the service user's key file must not leave a file the
+	 * service can no longer read.
+	 */
+	if (have_old && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
+	    fchown(fd, old.st_uid, old.st_gid) == -1)
+		goto fail;
 	while (len > 0) {
 		if ((n = write(fd, p, len)) == -1) {
 			if (errno == EINTR)

@@ -343,6 +343,22 @@ test_secret_file(void)
 	CHECK_INT(tmpdir_mode(path), 0600);
 	CHECK_INT(count_entries(dir), 1);
 
+	/*
+	 * Root rewriting another user's file (saferoomctl keys rotate on the
+	 * service user's key file) leaves it that user's, not root's.
+	 */
+	if (geteuid() == 0) {
+		struct stat	 st;
+
+		CHECK_INT(chown(path, 65534, 65534), 0);
+		CHECK_INT(util_write_secret_file(path, "theirs", 6), 0);
+		CHECK_INT(stat(path, &st), 0);
+		CHECK_INT(st.st_uid, 65534);
+		CHECK_INT(st.st_gid, 65534);
+		CHECK_INT(tmpdir_mode(path), 0600);
+		CHECK_INT(chown(path, 0, 0), 0);
+	}
+
 	/* Binary data with NUL bytes, and an empty file. */
 	CHECK_INT(util_write_secret_file(path, "a\0b", 3), 0);
 	CHECK_INT(tmpdir_read(path, buf, sizeof(buf)), 3);
