@@ -52,6 +52,13 @@ main(int argc, char *argv[])
 	/* Whatever we create (database, WAL, key file) is ours alone. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A write past a file-size limit (RLIMIT_FSIZE) would otherwise kill
+	 * the process; ignored, it fails with EFBIG, which SQLite reports as
+	 * an I/O error: the transaction is rolled back, the client gets a 503
+	 * (store.h, store_fault) and writes work again once there is room.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init(conf.log_level);
 
 	if ((ssl = tls_ctx_new(conf.tls_cert, conf.tls_key, err)) == NULL) {
