@@ -7,12 +7,19 @@
 // reads are still served, the log says why once per failure and holds no
 // client data; and once the limit is raised ("space is back") the same
 // writes succeed, the database is intact and the books add up.
+//
+// The loop threads block every signal, so there SIGXFSZ never killed the
+// server; the main thread (start-up: migrations, the key file) and
+// saferoomctl were killed by it, and the last describe checks they now
+// fail with a message instead.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   ctlOk, ctlDemo, startServer, request, expectError, StaffClient, dumpDb,
+  saferoomd, saferoomctl, tempDir, makeCert,
 } from '../lib/harness.mjs';
 import {
   num, assertIntact, assertBooks, freeSlots, book, bearer,
@@ -192,5 +199,37 @@ describe('a full disk (a file-size limit on the live server)', () => {
     assert.equal(num(s.db, 'SELECT count(*) FROM bookings'), before0 + acked + 1);
     const again = await request(s, 'GET', `${API}/booking`, { headers: bearer(r.json.token) });
     assert.equal(again.status, 200);
+  });
+});
+
+describe('no room at all from the start', () => {
+  /** Runs a program under a file-size limit of 0 bytes; its status, signal and stderr. */
+  const underLimit = (argv) => {
+    const r = spawnSync('prlimit', ['--fsize=0:unlimited', '--', ...argv],
+      { encoding: 'utf8', timeout: 30000, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (r.error) throw r.error;
+    return r;
+  };
+
+  test('saferoomctl fails with a message, not killed by SIGXFSZ, and leaves no database', () => {
+    const dir = tempDir('fsize-');
+    const db = path.join(dir, 'saferoom.db');
+    const r = underLimit([saferoomctl(), '--db', db, 'demo']);
+    assert.equal(r.signal, null, `saferoomctl was killed by ${r.signal}`);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /saferoomctl: .*(I\/O error|full)/, `stderr: ${r.stderr}`);
+    assert.ok(!fs.existsSync(db) || fs.statSync(db).size === 0, 'a half-made database was left');
+  });
+
+  test('saferoomd exits 1 with a message, not killed by SIGXFSZ', () => {
+    const dir = tempDir('fsize-');
+    const db = path.join(dir, 'saferoom.db');
+    ctlOk(db, 'demo');
+    const { cert, key } = makeCert();
+    const r = underLimit([saferoomd(), '--db', db, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]);
+    assert.equal(r.signal, null, `saferoomd was killed by ${r.signal}`);
+    assert.equal(r.status, 1, `saferoomd: ${r.status} ${r.stderr}`);
+    assert.match(r.stderr, /saferoomd: /, `stderr: ${r.stderr}`);
+    assert.equal(execFileSync('sqlite3', [db, 'PRAGMA integrity_check'], { encoding: 'utf8' }).trim(), 'ok');
   });
 });
