@@ -53,10 +53,12 @@ main(int argc, char *argv[])
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * A write past a file-size limit (RLIMIT_FSIZE) would otherwise kill
-	 * the process; ignored, it fails with EFBIG, which SQLite reports as
-	 * an I/O error: the transaction is rolled back, the client gets a 503
-	 * (store.h, store_fault) and writes work again once there is room.
+	 * A write past a file-size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
+	 * would kill us during start-up (migrations, the key file; the loop
+	 * threads block all signals). Ignored, the write fails with EFBIG,
+	 * which SQLite reports as an I/O error: start-up says so and exits 1,
+	 * and a request's transaction is rolled back and answered 503
+	 * (store.h, store_fault); writes work again once there is room.
 	 */
 	signal(SIGXFSZ, SIG_IGN);
 	log_init(conf.log_level);
