@@ -26,7 +26,7 @@ build_pkgs=(
 	libjansson-dev libpng-dev
 	tzdata openssl sqlite3 ca-certificates
 )
-test_pkgs=(chromium zbar-tools clang wrk procps)
+test_pkgs=(chromium zbar-tools clang wrk procps util-linux)
 
 wanted=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

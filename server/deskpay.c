@@ -856,6 +856,19 @@ deskpay_pay_message(enum payment_status s)
 	return deskpay_pay_outcomes[s].message;
 }
 
+/*
+ * The message for the payment page's box: when the storage failed (full,
+ * locked), that is what it says, as the page then goes out as 503 (http.h).
+ */
+static const char *
+deskpay_pay_said(struct http_req *req, enum payment_status s)
+{
+	if (s == PAY_INTERNAL &&
+	    store_fault(&req->ctx->store) != STORE_FAULT_NONE)
+		return HTTP_STORAGE_MESSAGE;
+	return deskpay_pay_message(s);
+}
+
 /* What the box on top of the payment page says. */
 struct deskpay_said {
 	const char	*notice;	/* green */
@@ -1021,7 +1034,7 @@ deskpay_redeemed(struct http_req *req, enum payment_status s,
 		    deskpay_pay_message(s), "/staff/desk");
 		return;
 	}
-	said.error = deskpay_pay_message(s);
+	said.error = deskpay_pay_said(req, s);
 	deskpay_pay_page(req, deskpay_pay_status(s), &now, &said);
 }
 
@@ -1179,7 +1192,7 @@ deskpay_pay_desk(struct http_req *req)
 		/* The booking as it is now, for the page. */
 		if (staff_booking(ctx, req->session, v[0].text, &b) != ST_OK)
 			goto fail;
-		said.error = deskpay_pay_message(ps);
+		said.error = deskpay_pay_said(req, ps);
 		deskpay_pay_page(req, deskpay_pay_status(ps), &b, &said);
 		return;
 	}

@@ -389,9 +389,15 @@ http_reason(int status)
 	return "Error";
 }
 
+/*
+ * Frees req once it is answered. The store's fault is cleared here and
+ * where a callback starts (dispatch, tick), so that a fault http_error()
+ * finds belongs to the callback answering (store.h).
+ */
 static void
 http_req_free(struct http_req *req)
 {
+	store_fault_clear(&req->ctx->store);
 	evhttp_clear_headers(&req->query);
 	if (req->body != NULL)
 		OPENSSL_cleanse((char *)req->body, req->body_len);
@@ -413,6 +419,9 @@ http_reply(struct http_req *req, int status, const char *ctype,
 	struct http_conn	*conn;
 	size_t			 i;
 
+	/* A 500 the storage caused, on a page of its handler's own making. */
+	if (http_storage_fault(req, status))
+		status = 503;
 	for (i = 0; i < NELEM(http_security_headers); i++)
 		evhttp_add_header(out, http_security_headers[i].name,
 		    http_security_headers[i].value);
@@ -493,7 +502,11 @@ http_error(struct http_req *req, int status, const char *code,
 {
 	char	 statusline[64];
 
-	if (status >= 500)
+	if (http_storage_fault(req, status)) {
+		status = 503;
+		code = "unavailable";
+		message = HTTP_STORAGE_MESSAGE;
+	} else if (status >= 500)
 		log_warnx("http", "%s: %d %s",
 		    req->route != NULL ? req->route->path : "(no route)",
 		    status, code);
@@ -518,6 +531,22 @@ http_error(struct http_req *req, int status, const char *code,
 		    NELEM(vars));
 	}
 	return -1;
+}
+
+int
+http_storage_fault(struct http_req *req, int status)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req->ev);
+	enum store_fault	 f = store_fault(&req->ctx->store);
+
+	if (status != 500 || f == STORE_FAULT_NONE)
+		return 0;
+	log_warnx("http", "%s: 503: the database is %s",
+	    req->route != NULL ? req->route->path : "(no route)",
+	    store_fault_name(f));
+	if (evhttp_find_header(out, "Retry-After") == NULL)
+		evhttp_add_header(out, "Retry-After", HTTP_RETRY_AFTER);
+	return 1;
 }
 
 uint64_t
@@ -685,6 +714,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 		return;
 	}
 	TAILQ_INIT(&req->query);
+	store_fault_clear(&loop->ctx.store);
 	req->ev = ev;
 	req->ctx = &loop->ctx;
 	req->method = evhttp_request_get_command(ev);
@@ -762,6 +792,8 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	if (req->route->roles != 0 && auth_check(req, req->route->roles) == -1)
 		return;
 	req->route->handler(req);
+	/* A handler that handed its work to the pool leaves no fault behind. */
+	store_fault_clear(&loop->ctx.store);
 }
 
 /* ---- loops, start and stop ------------------------------------------------ */
@@ -793,8 +825,11 @@ http_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_loop	*loop = arg;
 
-	if (!loop->stopping)
+	if (!loop->stopping) {
+		store_fault_clear(&loop->ctx.store);
 		loop->tick(&loop->ctx);
+		store_fault_clear(&loop->ctx.store);
+	}
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1099,6 +1100,8 @@ main(int argc, char *argv[])
 	int			 words, rc;
 
 	umask(077);
+	/* As in saferoomd: past a file-size limit, an error, not a core dump. */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init(LOG_WARN);
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {

@@ -82,6 +82,15 @@ main(int argc, char *argv[])
 	/* Whatever we create (database, WAL, key file) is ours alone. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A write past a file-size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
+	 * would kill us during start-up (migrations, the key file; the loop
+	 * threads block all signals). Ignored, the write fails with EFBIG,
+	 * which SQLite reports as an I/O error: start-up says so and exits 1,
+	 * and a request's transaction is rolled back and answered 503
+	 * (store.h, store_fault); writes work again once there is room.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init(conf.log_level);
 
 	/*

@@ -359,7 +359,10 @@ staffpages_fail(struct http_req *req, int status, const char *message,
 	const char	*heading;
 
 	/* As http_error() does: a failure of ours is logged by route pattern. */
-	if (status >= 500)
+	if (http_storage_fault(req, status)) {
+		status = 503;
+		message = HTTP_STORAGE_MESSAGE;
+	} else if (status >= 500)
 		log_warnx("staffpages", "%s: %d", req->route != NULL ?
 		    req->route->path : "(no route)", status);
 	switch (status) {
@@ -371,6 +374,9 @@ staffpages_fail(struct http_req *req, int status, const char *message,
 		break;
 	case 409:
 		heading = "That is not possible now";
+		break;
+	case 503:
+		heading = "Please try again in a few minutes";
 		break;
 	default:
 		heading = "Something went wrong";

@@ -257,12 +257,75 @@ store_errmsg(struct store *st)
 	return st->db != NULL ? sqlite3_errmsg(st->db) : "no database";
 }
 
+/*
+ * Note a result code that says the storage, not the request, failed. The
+ * first one sticks: what follows (a failed ROLLBACK, say) is its echo.
+ */
+static int
+store_note(struct store *st, int rc)
+{
+	enum store_fault	 f;
+
+	switch (rc & 0xff) {	/* the primary code of an extended one */
+	case SQLITE_FULL:
+		f = STORE_FAULT_FULL;
+		break;
+	case SQLITE_IOERR:
+		f = STORE_FAULT_IO;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		f = STORE_FAULT_BUSY;
+		break;
+	default:
+		return rc;
+	}
+	if (st->fault == STORE_FAULT_NONE)
+		st->fault = f;
+	return rc;
+}
+
+/* sqlite3_step() that notes a storage fault. */
+static int
+store_step(struct store *st, sqlite3_stmt *stmt)
+{
+	return store_note(st, sqlite3_step(stmt));
+}
+
+enum store_fault
+store_fault(const struct store *st)
+{
+	return st->fault;
+}
+
+const char *
+store_fault_name(enum store_fault f)
+{
+	switch (f) {
+	case STORE_FAULT_FULL:
+		return "full";
+	case STORE_FAULT_IO:
+		return "unwritable (I/O error)";
+	case STORE_FAULT_BUSY:
+		return "locked by another process";
+	default:
+		return "none";
+	}
+}
+
+void
+store_fault_clear(struct store *st)
+{
+	st->fault = STORE_FAULT_NONE;
+}
+
 static int
 store_exec(struct store *st, const char *sql)
 {
 	char	*msg = NULL;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (store_note(st, sqlite3_exec(st->db, sql, NULL, NULL, &msg)) !=
+	    SQLITE_OK) {
 		log_warnx("store", "%s", msg != NULL ? msg : "exec failed");
 		sqlite3_free(msg);
 		return -1;
@@ -302,7 +365,7 @@ store_user_version(struct store *st, int *version)
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
 	    NULL) != SQLITE_OK)
 		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	if (store_step(st, stmt) == SQLITE_ROW) {
 		*version = sqlite3_column_int(stmt, 0);
 		rc = 0;
 	}
@@ -363,6 +426,7 @@ store_open(struct store *st, const char *path, int create,
 	int	 fd, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	st->db = NULL;
+	st->fault = STORE_FAULT_NONE;
 	if (create) {
 		/* Create it ourselves so that it is 0600 whatever the umask. */
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -408,7 +472,8 @@ store_prepare(struct store *st, const char *sql)
 {
 	sqlite3_stmt	*stmt;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	if (store_note(st, sqlite3_prepare_v2(st->db, sql, -1, &stmt,
+	    NULL)) != SQLITE_OK) {
 		log_warnx("store", "prepare: %s", sqlite3_errmsg(st->db));
 		return NULL;
 	}
@@ -435,7 +500,7 @@ store_collect(struct store *st, sqlite3_stmt *stmt, size_t elsz,
 	size_t	 cap = 0, len = 0;
 	int	 rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 8;
 			if ((grown = reallocarray(arr, cap, elsz)) == NULL)
@@ -470,7 +535,7 @@ store_fetch_one(struct store *st, sqlite3_stmt *stmt,
 {
 	int	 rc = -1, step;
 
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_ROW) {
 		memset(out, 0, outsz);
 		row(stmt, out);
@@ -522,7 +587,7 @@ store_service_add(struct store *st, struct store_service *s)
 	sqlite3_bind_int(stmt, 2, s->minutes);
 	sqlite3_bind_int64(stmt, 3, s->price_cents);
 	sqlite3_bind_text(stmt, 4, s->currency, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_DONE) {
+	if (store_step(st, stmt) == SQLITE_DONE) {
 		s->id = sqlite3_last_insert_rowid(st->db);
 		rc = 0;
 	} else
@@ -573,7 +638,7 @@ store_staff_add(struct store *st, struct store_staff *s,
 	sqlite3_bind_text(stmt, 3, store_role_name(s->role), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 5, totp_secret, (int)totp_len, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_DONE) {
 		s->id = sqlite3_last_insert_rowid(st->db);
 		rc = 0;
@@ -607,7 +672,7 @@ store_staff_count(struct store *st)
 
 	if ((stmt = store_prepare(st, "SELECT count(*) FROM staff")) == NULL)
 		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
+	if (store_step(st, stmt) == SQLITE_ROW)
 		n = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
 	return n;
@@ -643,7 +708,7 @@ store_hours_add(struct store *st, int64_t staff_id, int weekday, int from,
 	sqlite3_bind_int(stmt, 2, weekday);
 	sqlite3_bind_int(stmt, 3, to);
 	sqlite3_bind_int(stmt, 4, from);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
+	if (store_step(st, stmt) != SQLITE_ROW) {
 		sqlite3_finalize(stmt);
 		return -1;
 	}
@@ -659,7 +724,7 @@ store_hours_add(struct store *st, int64_t staff_id, int weekday, int from,
 	sqlite3_bind_int(stmt, 2, weekday);
 	sqlite3_bind_int(stmt, 3, from);
 	sqlite3_bind_int(stmt, 4, to);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
+	if (store_step(st, stmt) == SQLITE_DONE)
 		rc = 0;
 	else
 		log_warnx("store", "hours add: %s", sqlite3_errmsg(st->db));
@@ -677,7 +742,7 @@ store_setting_get(struct store *st, const char *key, char *out, size_t outsz)
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_ROW) {
 		store_copy_text(out, outsz, stmt, 0);
 		rc = 0;
@@ -699,7 +764,7 @@ store_setting_put(struct store *st, const char *key, const char *value)
 		return -1;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
+	if (store_step(st, stmt) == SQLITE_DONE)
 		rc = 0;
 	else
 		log_warnx("store", "setting put: %s", sqlite3_errmsg(st->db));
@@ -798,7 +863,7 @@ store_timeoff_add(struct store *st, int64_t staff_id, long from_day,
 	sqlite3_bind_int64(stmt, 1, staff_id);
 	sqlite3_bind_int64(stmt, 2, from_day);
 	sqlite3_bind_int64(stmt, 3, to_day);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
+	if (store_step(st, stmt) == SQLITE_DONE)
 		rc = 0;
 	else
 		log_warnx("store", "time off add: %s", sqlite3_errmsg(st->db));
@@ -952,7 +1017,7 @@ store_booking_insert(struct store *st, struct store_booking *b)
 		sqlite3_bind_int64(stmt, 11, (sqlite3_int64)b->hold_until);
 	else
 		sqlite3_bind_null(stmt, 11);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_DONE) {
 		b->id = sqlite3_last_insert_rowid(st->db);
 		rc = 0;
@@ -982,7 +1047,7 @@ store_booking_cancel(struct store *st, int64_t id, const char *by,
 	else
 		sqlite3_bind_null(stmt, 2);
 	sqlite3_bind_int64(stmt, 3, id);
-	if (sqlite3_step(stmt) == SQLITE_DONE)
+	if (store_step(st, stmt) == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) == 1 ? 0 : 1;
 	else
 		log_warnx("store", "booking cancel: %s", sqlite3_errmsg(st->db));
@@ -1003,7 +1068,7 @@ store_booking_move(struct store *st, int64_t id, time_t start, time_t end)
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)start);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)end);
 	sqlite3_bind_int64(stmt, 3, id);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) == 1 ? 0 : 2;
 	else if (step == SQLITE_CONSTRAINT_UNIQUE)
@@ -1024,7 +1089,7 @@ store_write(struct store *st, const char *sql, const char *what,
 
 	if ((stmt = store_prepare(st, sql)) == NULL)
 		return -1;
-	if (bind(stmt, arg) == 0 && sqlite3_step(stmt) == SQLITE_DONE)
+	if (bind(stmt, arg) == 0 && store_step(st, stmt) == SQLITE_DONE)
 		rc = sqlite3_changes(st->db) > 0 ? 0 : 1;
 	else
 		log_warnx("store", "%s: %s", what, sqlite3_errmsg(st->db));
@@ -1047,7 +1112,7 @@ store_staff_credentials(struct store *st, const char *username,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_text(stmt, 1, username, -1, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
 		memset(cred, 0, sizeof(*cred));
@@ -1138,7 +1203,7 @@ store_session_get(struct store *st, const uint8_t hash[32],
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_blob(stmt, 1, hash, 32, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_ROW) {
 		char	 role[16];
 
@@ -1556,7 +1621,7 @@ store_voucher_insert(struct store *st, struct store_voucher *v)
 		sqlite3_bind_text(stmt, 8, v->tag, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(stmt, 8);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_DONE) {
 		v->id = sqlite3_last_insert_rowid(st->db);
 		rc = 0;
@@ -1736,7 +1801,7 @@ store_idempotent_get(struct store *st, const uint8_t key[32], int *status,
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_blob(stmt, 1, key, 32, SQLITE_STATIC);
-	step = sqlite3_step(stmt);
+	step = store_step(st, stmt);
 	if (step == SQLITE_ROW) {
 		*status = sqlite3_column_int(stmt, 0);
 		*body = strdup((const char *)sqlite3_column_text(stmt, 1));
@@ -2001,7 +2066,7 @@ store_purge_one(struct store *st, const struct store_booking *b, long day)
 		sqlite3_finalize(q);
 		return -1;
 	}
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (store_step(st, q) == SQLITE_ROW) {
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, day);
 		sqlite3_bind_int64(ins, 2, b->service_id);
@@ -2009,7 +2074,7 @@ store_purge_one(struct store *st, const struct store_booking *b, long day)
 		    -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(ins, 4, b->currency, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 5, sqlite3_column_int64(q, 1));
-		if (sqlite3_step(ins) != SQLITE_DONE)
+		if (store_step(st, ins) != SQLITE_DONE)
 			goto done;
 		rows++;
 	}
@@ -2021,7 +2086,7 @@ store_purge_one(struct store *st, const struct store_booking *b, long day)
 		sqlite3_bind_text(ins, 3, "none", -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 4, b->currency, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 5, 0);
-		if (sqlite3_step(ins) != SQLITE_DONE)
+		if (store_step(st, ins) != SQLITE_DONE)
 			goto done;
 	}
 	rc = 0;

@@ -138,6 +138,22 @@ int	http_error(struct http_req *req, int status, const char *code,
 	    const char *message);
 
 /*
+ * A failure of ours (status 500) whose cause was the database running out
+ * of room or being locked by another process (store.h store_fault): such a
+ * failure is transient and its transaction was rolled back, so it is
+ * answered 503 "unavailable" with Retry-After and HTTP_STORAGE_MESSAGE
+ * instead, and logged once with the fault's name (no client data).
+ * Returns 1 when that is so (the header is set, the line logged), else 0.
+ * http_error() applies it, and so do error pages with a message of their
+ * own (staffpages.c); http_reply() applies it last to any 500, so a page
+ * that said only "something went wrong" still goes out as a 503.
+ */
+#define HTTP_STORAGE_MESSAGE	"Nothing could be saved just now: the " \
+	"server's storage is full or busy. Nothing was changed; please try " \
+	"again in a few minutes."
+int	http_storage_fault(struct http_req *req, int status);
+
+/*
  * A keyed hash of the client's address with a purpose label, for rate
  * limits in memory. The address itself is never kept. 0 if unknown.
  */

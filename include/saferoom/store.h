@@ -5,8 +5,13 @@
  * The connection runs in WAL mode with synchronous=FULL, so a write that was
  * acknowledged survives a crash or a power cut; foreign keys on; secure_delete
  * on, so what is deleted is overwritten; a busy timeout so that a writer in
- * another process makes us wait, not fail. Every write that must be atomic
- * runs between store_begin() (BEGIN IMMEDIATE) and store_commit().
+ * another process makes us wait, not fail at once. Every write that must be
+ * atomic runs between store_begin() (BEGIN IMMEDIATE) and store_commit().
+ *
+ * A failure that is the storage's and not the request's (the disk or a
+ * file-size limit is full, an I/O error, another process held the lock
+ * past STORE_BUSY_MS) is noted in the store's fault: the transaction it
+ * broke is rolled back whole, and http answers 503 with Retry-After.
  *
  * The schema holds no column for a client's identity, ever (DESIGN.md
  * invariant 1). Migrations are applied by user_version on open.
@@ -21,6 +26,13 @@
 #include "saferoom/kdf.h"
 
 #define STORE_ERR_MAX		512
+/*
+ * How long a statement waits for another process's lock (saferoomctl, an
+ * admin's sqlite3, a restore) before it fails with SQLITE_BUSY. The wait
+ * blocks the event loop that runs it, so it is kept to a few seconds: long
+ * enough for any saferoomctl command, short enough that a client soon gets
+ * its 503.
+ */
 #define STORE_BUSY_MS		5000
 #define STORE_NAME_MAX		100	/* service and display names, bytes */
 #define STORE_USERNAME_MAX	32
@@ -30,8 +42,17 @@ struct slots_busy;
 struct slots_hours;
 struct slots_off;
 
+/* Why the database failed, when it was not the request's fault. */
+enum store_fault {
+	STORE_FAULT_NONE = 0,
+	STORE_FAULT_FULL,	/* SQLITE_FULL: no room (disk, file-size limit) */
+	STORE_FAULT_IO,		/* SQLITE_IOERR_*: a write or read failed */
+	STORE_FAULT_BUSY,	/* SQLITE_BUSY, SQLITE_LOCKED: another process */
+};
+
 struct store {
 	struct sqlite3	*db;
+	enum store_fault fault;		/* sticky until store_fault_clear() */
 };
 
 enum store_role {
@@ -74,6 +95,16 @@ void	store_rollback(struct store *);
 
 /* The last SQLite error text, for messages. */
 const char *store_errmsg(struct store *);
+
+/*
+ * The first storage fault (see above) since the last store_fault_clear(),
+ * or STORE_FAULT_NONE; and what it makes the database, for logs ("full",
+ * "locked by another process", ...). The HTTP layer clears it before each request and each pool
+ * result, so a fault seen when answering is that request's.
+ */
+enum store_fault store_fault(const struct store *);
+const char *store_fault_name(enum store_fault);
+void	store_fault_clear(struct store *);
 
 /* Role by name ("admin", ...) and back. 0 if unknown / NULL. */
 enum store_role store_role_parse(const char *);
