@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   ctlOk, ctlDemo, startServer, request, expectError, StaffClient, dumpDb,
-  saferoomd, saferoomctl, tempDir, makeCert,
+  saferoomd, saferoomctl, tempDir, makeCert, serverUser, userArgs,
 } from '../lib/harness.mjs';
 import {
   num, assertIntact, assertBooks, freeSlots, book, bearer,
@@ -27,11 +27,23 @@ import {
 
 const API = '/api/v1';
 
+/*
+ * prlimit on another process needs the same user and group as the process,
+ * or CAP_SYS_RESOURCE, which root in a container usually lacks. Run as root
+ * the server runs as serverUser(), so prlimit runs as that user too.
+ */
+function prlimit(args) {
+  const u = serverUser();
+  const argv = u
+    ? ['setpriv', `--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', 'prlimit', ...args]
+    : ['prlimit', ...args];
+  return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+}
+
 /** Sets the soft RLIMIT_FSIZE of a live process (bytes, or 'unlimited'); the hard limit stays unlimited. */
 function fsizeLimit(pid, soft) {
-  execFileSync('prlimit', ['--pid', String(pid), `--fsize=${soft}:unlimited`]);
-  const now = execFileSync('prlimit', ['--pid', String(pid), '--fsize', '--raw', '--noheadings', '--output=SOFT'],
-    { encoding: 'utf8' }).trim();
+  prlimit(['--pid', String(pid), `--fsize=${soft}:unlimited`]);
+  const now = prlimit(['--pid', String(pid), '--fsize', '--raw', '--noheadings', '--output=SOFT']).trim();
   assert.equal(now, String(soft), `prlimit did not set the limit: ${now}`);
 }
 
@@ -226,7 +238,7 @@ describe('no room at all from the start', () => {
     const db = path.join(dir, 'saferoom.db');
     ctlOk(db, 'demo');
     const { cert, key } = makeCert();
-    const r = underLimit([saferoomd(), '--db', db, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]);
+    const r = underLimit([saferoomd(), ...userArgs(), '--db', db, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]);
     assert.equal(r.signal, null, `saferoomd was killed by ${r.signal}`);
     assert.equal(r.status, 1, `saferoomd: ${r.status} ${r.stderr}`);
     assert.match(r.stderr, /saferoomd: /, `stderr: ${r.stderr}`);
