@@ -367,7 +367,8 @@ booking_new_write(struct booking_new *nb, struct store_booking *b)
 	}
 	hold = settings_get_int(&ctx->store, "payment_hold_minutes");
 	if (hold > 0 && b->price_cents > 0)
-		b->hold_until = time(NULL) + (time_t)hold * 60;
+		/* Whole minutes: the second a client booked is not kept. */
+		b->hold_until = (time(NULL) + (time_t)hold * 60 + 59) / 60 * 60;
 	/* Holds that ran out release their slots before we look for one. */
 	if (store_expire_holds(&ctx->store, time(NULL)) == -1)
 		return BK_INTERNAL;

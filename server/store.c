@@ -210,6 +210,20 @@ static const char *const store_migrations[] = {
 	"    NEW.amount_cents = OLD.amount_cents AND NEW.currency = OLD.currency"
 	"    AND NEW.voucher_id IS OLD.voucher_id AND NEW.staff_id IS OLD.staff_id)"
 	"  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;",
+
+	/*
+	 * 8: hold_until tells when a booking was made, to the minute. It is
+	 * needed only while the booking is unpaid and live (invariant 1:
+	 * nothing finer than the booking needs), so it goes the moment the
+	 * booking is paid in full or is no longer booked, whichever statement
+	 * does it.
+	 */
+	"UPDATE bookings SET hold_until = NULL WHERE hold_until IS NOT NULL"
+	"  AND (paid_cents >= price_cents OR status <> 'booked');"
+	"CREATE TRIGGER bookings_hold_done AFTER UPDATE OF paid_cents, status"
+	"  ON bookings WHEN NEW.hold_until IS NOT NULL AND"
+	"  (NEW.paid_cents >= NEW.price_cents OR NEW.status <> 'booked')"
+	"  BEGIN UPDATE bookings SET hold_until = NULL WHERE id = NEW.id; END;",
 };
 
 #define STORE_NMIGRATIONS	((int)NELEM(store_migrations))
