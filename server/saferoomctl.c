@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "saferoom/auth.h"
 #include "saferoom/base32.h"
 #include "saferoom/civil.h"
 #include "saferoom/config.h"
@@ -38,8 +39,9 @@
 #define CTL_EXIT_FAIL	1	/* the database or the system failed */
 #define CTL_EXIT_USAGE	2	/* bad input; nothing written */
 #define CTL_OPTS_MAX	8
-#define CTL_PASSWORD_MIN 10
-#define CTL_PASSWORD_MAX 1024
+/* The sign-in form's limits: a password it would refuse makes no account. */
+#define CTL_PASSWORD_MIN AUTH_PASSWORD_MIN
+#define CTL_PASSWORD_MAX AUTH_PASSWORD_MAX
 #define CTL_DEMO_PASSWORD_LEN 16
 #define CTL_TOTP_ISSUER	"saferoom"
 #define CTL_SESSION_MINUTES_MAX 600	/* the longest service (services CHECK) */

@@ -356,6 +356,8 @@ describe('saferoomctl', () => {
       ['no username', ['staff', 'add', '--role', 'desk', '--password-stdin'], `${PASSWORD}\n`],
       ['--password-stdin with no input', ['staff', 'add', '--role', 'desk', '--username', 'n1', '--password-stdin'], ''],
       ['empty password', ['staff', 'add', '--role', 'desk', '--username', 'n1', '--password-stdin'], '\n'],
+      // The sign-in form takes at most 256; a longer one would make an account nobody can sign in to.
+      ['password of 257 characters', ['staff', 'add', '--role', 'desk', '--username', 'n1', '--password-stdin'], `${'p'.repeat(257)}\n`],
       ['duplicate username', ['staff', 'add', '--role', 'desk', '--username', 'thera', '--password-stdin'], `${PASSWORD}\n`],
       ['service: minutes 0', ['service', 'add', '--name', 'S', '--minutes', '0', '--price-cents', '100', '--currency', 'EUR']],
       ['service: minutes not a number', ['service', 'add', '--name', 'S', '--minutes', 'fifty', '--price-cents', '100', '--currency', 'EUR']],
