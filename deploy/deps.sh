@@ -26,7 +26,8 @@ build_pkgs=(
 	libjansson-dev libpng-dev
 	tzdata openssl sqlite3 ca-certificates
 )
-test_pkgs=(chromium zbar-tools clang wrk procps)
+# clang and its runtime libraries (libFuzzer, the sanitizers) build tests/fuzz.
+test_pkgs=(chromium zbar-tools clang libclang-rt-14-dev wrk procps)
 
 wanted=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The second README command: install what is missing, build, and run every
 # test with ctest, twice: the normal build in build/, then an AddressSanitizer
-# + UndefinedBehaviorSanitizer build in build-asan/ (browser tests off there).
-# Both phases always run; the exit status is non-zero if anything failed.
+# + UndefinedBehaviorSanitizer build in build-asan/ (browser tests off there);
+# then a short run of each libFuzzer harness in build-fuzz/ (clang).
+# All phases always run; the exit status is non-zero if anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,13 +30,15 @@ phase() {
 	return "$rc"
 }
 
-# run_ctest DIR: ctest with the output kept, so the totals can be summed.
+# run_ctest DIR [CTEST-ARGS...]: ctest with the output kept, so the totals
+# can be summed.
 # shellcheck disable=SC2317  # called through phase()
 run_ctest() {
 	local dir="$1" log rc=0
+	shift
 	rm -rf "$dir/test-tmp" "$dir/test-artifacts"
 	log="$dir/ctest.log"
-	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 2>&1 |
+	ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 "$@" 2>&1 |
 		tee "$log" || rc=$?
 	local line
 	line="$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)"
@@ -61,6 +64,13 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 if phase "build (build-asan/, ASan+UBSan)" bash -c \
 	"cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_SANITIZE=ON -DSAFEROOM_BROWSER_TESTS=OFF && cmake --build build-asan -j$jobs"; then
 	phase "ctest (build-asan/)" run_ctest build-asan || true
+fi
+
+# The libFuzzer harnesses (tests/fuzz): each runs its regression inputs and
+# seeds, then fuzzes for a few seconds. tests/fuzz/run.sh is for long runs.
+if phase "build (build-fuzz/, libFuzzer)" bash -c \
+	"CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_FUZZ=ON -DSAFEROOM_SANITIZE=ON && cmake --build build-fuzz -j$jobs"; then
+	phase "fuzz (build-fuzz/)" run_ctest build-fuzz -R '^fuzz_' || true
 fi
 
 echo

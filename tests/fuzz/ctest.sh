@@ -8,8 +8,13 @@ set -euo pipefail
 
 harness="$1" work="$2" secs="$3" regressions="$4" corpus="$5"
 
+# A dictionary beside the seeds, if the harness has one.
+dict="$(dirname "$corpus")/../$(basename "$corpus").dict"
+args=()
+[ -f "$dict" ] && args+=(-dict="$dict")
+
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/crashes"
 exec "$harness" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-	-artifact_prefix="$work/crashes/" \
+	-artifact_prefix="$work/crashes/" "${args[@]}" \
 	"$work/corpus" "$regressions" "$corpus"

@@ -60,9 +60,12 @@ run_one() {
 	mkdir -p "$work/corpus" "$work/crashes"
 	cp -n "$here/corpus/$n/"* "$work/corpus/" 2>/dev/null || true
 	date +%s >"$work/started"
+	local args=()
+	[ -f "$here/$n.dict" ] && args+=(-dict="$here/$n.dict")
 	"$build/tests/fuzz/fuzz_$n" -max_total_time="$secs" -timeout=10 \
 		-print_final_stats=1 -artifact_prefix="$work/crashes/" \
-		"$work/corpus" "$here/regressions/$n" >"$work/log" 2>&1 || true
+		"${args[@]}" "$work/corpus" "$here/regressions/$n" \
+		>"$work/log" 2>&1 || true
 }
 
 echo "fuzzing ${names[*]} for ${secs}s each, $jobs at a time; logs in $build/fuzz-work/"
