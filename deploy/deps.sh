@@ -26,7 +26,9 @@ build_pkgs=(
 	libjansson-dev libpng-dev
 	tzdata openssl sqlite3 ca-certificates
 )
-test_pkgs=(chromium zbar-tools clang wrk procps util-linux)
+# clang and its runtime libraries (libFuzzer, the sanitizers) build tests/fuzz;
+# util-linux gives prlimit and setpriv to the fault tests.
+test_pkgs=(chromium zbar-tools clang libclang-rt-14-dev wrk procps util-linux)
 
 wanted=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then

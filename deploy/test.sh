@@ -2,7 +2,8 @@
 # The second README command: install what is missing, build, and run every
 # test with ctest: the normal build in build/, then an AddressSanitizer
 # + UndefinedBehaviorSanitizer build in build-asan/ (browser tests off there),
-# then the concurrency tests in a ThreadSanitizer build in build-tsan/.
+# then the concurrency tests in a ThreadSanitizer build in build-tsan/, then
+# a short run of each libFuzzer harness in build-fuzz/ (clang).
 # Every phase always runs; the exit status is non-zero if anything failed.
 set -euo pipefail
 
@@ -30,7 +31,8 @@ phase() {
 	return "$rc"
 }
 
-# run_ctest DIR [CTEST ARGS...]: ctest with the output kept, so the totals can be summed.
+# run_ctest DIR [CTEST-ARGS...]: ctest with the output kept, so the totals
+# can be summed.
 # shellcheck disable=SC2317  # called through phase()
 run_ctest() {
 	local dir="$1" log rc=0
@@ -72,6 +74,13 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 if phase "build (build-tsan/, TSan)" bash -c \
 	"cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_TSAN=ON -DSAFEROOM_BROWSER_TESTS=OFF && cmake --build build-tsan -j$jobs"; then
 	phase "ctest (build-tsan/, concurrency)" run_ctest build-tsan -L concurrency || true
+fi
+
+# The libFuzzer harnesses (tests/fuzz): each runs its regression inputs and
+# seeds, then fuzzes for a few seconds. tests/fuzz/run.sh is for long runs.
+if phase "build (build-fuzz/, libFuzzer)" bash -c \
+	"CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAFEROOM_FUZZ=ON -DSAFEROOM_SANITIZE=ON && cmake --build build-fuzz -j$jobs"; then
+	phase "fuzz (build-fuzz/)" run_ctest build-fuzz -R '^fuzz_' || true
 fi
 
 echo

@@ -1201,6 +1201,20 @@ http_server_url(const struct http_server *srv)
 	return srv->url;
 }
 
+struct event_base *
+http_server_base(struct http_server *srv)
+{
+	return srv->loops[0].base;
+}
+
+int
+http_server_busy(const struct http_server *srv)
+{
+	const struct http_loop	*loop = &srv->loops[0];
+
+	return loop->inflight > 0 || pool_inbox_pending(loop->ctx.inbox) > 0;
+}
+
 static void
 http_signal_cb(evutil_socket_t sig, short what, void *arg)
 {

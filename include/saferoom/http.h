@@ -46,6 +46,7 @@
 struct auth_session;
 struct config;
 struct evbuffer;
+struct event_base;
 struct evhttp_request;
 struct http_server;
 struct keys;
@@ -119,6 +120,16 @@ const char *http_server_url(const struct http_server *);
  * Returns 0, or -1 if a thread could not start.
  */
 int	http_server_run(struct http_server *);
+
+/*
+ * For a test that runs the first loop on its own thread instead of calling
+ * http_server_run() (the request fuzzer, tests/fuzz/fixture.c): that loop's
+ * event base, and whether it still owes an answer to a request it has
+ * dispatched (a handler or a pool job is still at work). saferoomd uses
+ * neither.
+ */
+struct event_base *http_server_base(struct http_server *);
+int	http_server_busy(const struct http_server *);
 
 /* Free everything http_server_new() made. NULL is accepted. */
 void	http_server_free(struct http_server *);
