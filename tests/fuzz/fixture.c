@@ -429,9 +429,11 @@ fixture_server_start(void)
 {
 	char		 err[CONFIG_ERR_MAX > HTTP_ERR_MAX ?
 			    CONFIG_ERR_MAX : HTTP_ERR_MAX];
-	char		 cert[600], key[600];
+	char		 cert[600], key[600], keyfile[620];
+	char		 listen_url[HTTP_URL_MAX], kerr[KEYS_ERR_MAX];
 	const char	*url, *colon;
-	int		 port;
+	struct keys	*srvkeys;
+	int		 port, fd;
 
 	if (fx.srv != NULL)
 		return;
@@ -471,8 +473,21 @@ fixture_server_start(void)
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if ((fx.pool = pool_new(fx.conf.workers, fx.conf.queue_max)) == NULL)
 		fixture_fatal("cannot start the pool");
-	if ((fx.srv = http_server_new(&fx.conf, fx.server_ssl, fixture_keys(),
-	    fx.pool, err)) == NULL)
+	/*
+	 * The server owns a key set of its own, from the key file beside the
+	 * database as in saferoomd (a reload would replace and free it);
+	 * it holds the same fixed keys as fixture_keys().
+	 */
+	if (keys_path(fx.conf.db, keyfile, sizeof(keyfile)) == -1 ||
+	    util_write_secret_file(keyfile, FIXTURE_KEYS,
+	    strlen(FIXTURE_KEYS)) == -1)
+		fixture_fatal("cannot write the key file of %s", fx.conf.db);
+	if ((srvkeys = keys_load_or_create(keyfile, kerr)) == NULL)
+		fixture_fatal("%s", kerr);
+	if ((fd = http_listen(fx.conf.listen, listen_url, err)) == -1)
+		fixture_fatal("%s", err);
+	if ((fx.srv = http_server_new(&fx.conf, fx.server_ssl, srvkeys,
+	    fx.pool, fd, listen_url, err)) == NULL)
 		fixture_fatal("%s", err);
 	fx.base = http_server_base(fx.srv);
 	/* The server's events keep priority 0 and later ones get 1. */
