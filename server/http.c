@@ -457,7 +457,8 @@ http_reply_json(struct http_req *req, int status, json_t *json)
 		free(text);
 		if (buf != NULL)
 			evbuffer_free(buf);
-		log_warnx("http", "out of memory writing JSON");
+		log_warnx("http", "cannot write a JSON answer (out of memory, "
+		    "or text that is not UTF-8)");
 		evhttp_send_error(req->ev, 500, NULL);
 		((struct http_loop *)req->ctx)->inflight--;
 		http_req_free(req);

@@ -867,6 +867,23 @@ staff_api_accounts(struct http_req *req)
 
 #define STAFF_FEED_PAST_DAYS	7
 #define STAFF_FEED_DAYS		90
+#define STAFF_HOST_MAX		200
+
+/*
+ * Is host (a client's Host header) a host name or address with an optional
+ * port, fit to stand in a URL we hand back? Anything else, bytes that are
+ * not UTF-8 above all (they cannot go into JSON), gets a path instead.
+ */
+static int
+staff_host_ok(const char *host)
+{
+	size_t	 len;
+
+	if (host == NULL || (len = strlen(host)) == 0 || len >= STAFF_HOST_MAX)
+		return 0;
+	return strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789.-:[]") == len;
+}
 
 void
 staff_api_feed(struct http_req *req)
@@ -893,7 +910,7 @@ staff_api_feed(struct http_req *req)
 		return;
 	}
 	/* The Host a browser sent is ours (TLS certificate); fall back to a path. */
-	if (host != NULL && strlen(host) < 200 && strpbrk(host, "/\\ \"<>") == NULL)
+	if (staff_host_ok(host))
 		snprintf(url, sizeof(url), "https://%s/feed/%s.ics", host, hex);
 	else
 		snprintf(url, sizeof(url), "/feed/%s.ics", hex);

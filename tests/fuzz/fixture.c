@@ -622,8 +622,6 @@ client_step(struct client *c)
 			return;
 		}
 		/* The server closed, cleanly or not: this exchange is over. */
-		if (getenv("FIXTURE_DEBUG"))
-			fprintf(stderr, "client state %d: rc %d err %d errno %d\n", c->state, rc, e, errno), ERR_print_errors_fp(stderr);
 		ERR_clear_error();
 		c->state = CLIENT_DONE;
 		return;

@@ -57,14 +57,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fixture_reply	 r;
 	uint8_t			*framed = NULL;
+	const char		*show;
 
 	if (size > 0 && data[0] == STRUCTURED) {
 		framed = with_length(data + 1, size - 1, &size);
 		data = framed;
 	}
 	fixture_exchange(data, size, &r);
-	if (getenv("FUZZ_SHOW") != NULL)
+	/* FUZZ_SHOW=1: the status line of the answer; FUZZ_SHOW=all: its start. */
+	if ((show = getenv("FUZZ_SHOW")) != NULL)
 		fprintf(stderr, "--- %zu bytes back: %.*s\n", r.len,
+		    strcmp(show, "all") == 0 ? (int)strlen(r.head) :
 		    (int)strcspn(r.head, "\r\n"), r.head);
 	FUZZ_ASSERT(r.status != 500);
 	free(framed);
