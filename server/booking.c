@@ -418,15 +418,21 @@ booking_new_done(void *arg)
 	enum booking_status	 s = BK_INTERNAL;
 	char			 code[TOKEN_GROUPED_MAX];
 
+	/*
+	 * The booking is read back before the commit: a booking saved whose
+	 * answer then failed would hold a slot under a code nobody was shown,
+	 * while the client is told that nothing was saved.
+	 */
 	if (nb->hashed && store_begin(&ctx->store) == 0) {
 		s = booking_new_write(nb, &b);
+		if (s == BK_OK && store_booking_by_id(&ctx->store, b.id,
+		    &full) != 0)
+			s = BK_INTERNAL;
 		if (s == BK_OK && store_commit(&ctx->store) == -1)
 			s = BK_INTERNAL;
 		else if (s != BK_OK)
 			store_rollback(&ctx->store);
 	}
-	if (s == BK_OK && store_booking_by_id(&ctx->store, b.id, &full) != 0)
-		s = BK_INTERNAL;
 	if (s == BK_OK)
 		(void)ratelimit_hit(ctx->limits, http_client_key(nb->req,
 		    "booking-rate"), (unsigned)settings_get_int(&ctx->store,
@@ -659,8 +665,12 @@ booking_cancel(struct http_ctx *ctx, struct store_booking *b)
 		store_rollback(&ctx->store);
 		return rc == 1 ? BK_NOT_ACTIVE : BK_INTERNAL;
 	}
-	if (store_commit(&ctx->store) == -1 ||
-	    store_booking_by_id(&ctx->store, b->id, b) != 0)
+	/* Read back inside the transaction: an error then changed nothing. */
+	if (store_booking_by_id(&ctx->store, b->id, b) != 0) {
+		store_rollback(&ctx->store);
+		return BK_INTERNAL;
+	}
+	if (store_commit(&ctx->store) == -1)
 		return BK_INTERNAL;
 	return BK_OK;
 }
@@ -688,12 +698,12 @@ booking_reschedule(struct http_ctx *ctx, struct store_booking *b, time_t start)
 		store_rollback(&ctx->store);
 		return st;
 	}
-	if ((rc = store_booking_move(&ctx->store, b->id, start, end)) != 0) {
+	if ((rc = store_booking_move(&ctx->store, b->id, start, end)) != 0 ||
+	    store_booking_by_id(&ctx->store, b->id, b) != 0) {
 		store_rollback(&ctx->store);
 		return rc == 1 ? BK_TAKEN : rc == 2 ? BK_NOT_ACTIVE : BK_INTERNAL;
 	}
-	if (store_commit(&ctx->store) == -1 ||
-	    store_booking_by_id(&ctx->store, b->id, b) != 0)
+	if (store_commit(&ctx->store) == -1)
 		return BK_INTERNAL;
 	return BK_OK;
 }

@@ -147,14 +147,15 @@ staff_transition(struct http_ctx *ctx, const struct auth_session *a,
 
 	if (store_begin(&ctx->store) == -1)
 		return ST_INTERNAL;
+	/* Read back before the commit: an error then changed nothing. */
 	rc = store_booking_set_status(&ctx->store, b->id, b->status, to);
 	if (rc != 0 || store_audit(&ctx->store, a->staff.id, action, b->ref,
-	    NULL) == -1 || store_commit(&ctx->store) == -1) {
+	    NULL) == -1 || store_booking_by_id(&ctx->store, b->id, b) != 0 ||
+	    store_commit(&ctx->store) == -1) {
 		store_rollback(&ctx->store);
 		return rc == 1 ? ST_NOT_BOOKED : ST_INTERNAL;
 	}
-	return store_booking_by_id(&ctx->store, b->id, b) == 0 ? ST_OK :
-	    ST_INTERNAL;
+	return ST_OK;
 }
 
 enum staff_status

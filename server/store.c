@@ -288,7 +288,10 @@ store_note(struct store *st, int rc)
 		f = STORE_FAULT_IO;
 		break;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+		/*
+		 * Not SQLITE_LOCKED: without shared cache that comes from this
+		 * connection's own statements, a bug to answer 500 for.
+		 */
 		f = STORE_FAULT_BUSY;
 		break;
 	default:

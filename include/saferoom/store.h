@@ -47,7 +47,7 @@ enum store_fault {
 	STORE_FAULT_NONE = 0,
 	STORE_FAULT_FULL,	/* SQLITE_FULL: no room (disk, file-size limit) */
 	STORE_FAULT_IO,		/* SQLITE_IOERR_*: a write or read failed */
-	STORE_FAULT_BUSY,	/* SQLITE_BUSY, SQLITE_LOCKED: another process */
+	STORE_FAULT_BUSY,	/* SQLITE_BUSY: another process holds the lock */
 };
 
 struct store {
