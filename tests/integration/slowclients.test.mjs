@@ -174,7 +174,7 @@ describe('slow and hostile clients', () => {
       }
       const results = await good.stop();
       const samples = samp.stop();
-      const after = procSample(s.proc.pid);
+      const atEnd = procSample(s.proc.pid);
 
       assert.ok(run.csv.length > 0, `slowhttptest wrote no CSV (exit ${run.code}):\n${run.out}`);
       const during = samples.filter((x) => x.t <= runEnd);
@@ -196,11 +196,11 @@ describe('slow and hostile clients', () => {
         slowhttptest_ran_ms: runEnd,
         slowhttptest_exit: exit ? exit[1].trim() : null,
         max_fds: maxFds,
-        fds_after: after.fds,
+        fds_after: atEnd.fds,
         settled_ms_after_run: settled,
         rss_kb_base: base.rssKb,
         rss_kb_max: maxRss,
-        rss_kb_after: after.rssKb,
+        rss_kb_after: atEnd.rssKb,
         good_requests: results.length,
         good_ms_median: median(lat),
         good_ms_max: Math.max(...lat),
@@ -226,7 +226,7 @@ describe('slow and hostile clients', () => {
       assert.ok(serverCut,
         `the server still held attacking connections ${cut ? cut.t : 'to the end'} ms into the run `
         + `with --request-timeout ${REQUEST_TIMEOUT_S}`);
-      assert.ok(settled !== null, `open files did not come back to ${base.fds} + 4 after the run: ${after.fds}`);
+      assert.ok(settled !== null, `open files did not come back to ${base.fds} + 4 after the run: ${atEnd.fds}`);
       const growth = asan ? RSS_GROWTH_ASAN_KB : RSS_GROWTH_KB;
       assert.ok(maxRss - base.rssKb <= growth,
         `RSS grew from ${base.rssKb} kB to ${maxRss} kB (allowed ${growth} kB)`);
