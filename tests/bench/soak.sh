@@ -78,8 +78,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 "$saferoomctl" --db "$dir/s.db" demo >"$dir/demo.txt"
 # One client books many times an hour; the per-address limit would stop it.
 "$saferoomctl" --db "$dir/s.db" settings set booking_rate_per_hour 10000 >/dev/null
-asan=0
-ldd "$saferoomd" 2>/dev/null | grep -q libasan && asan=1
 "$saferoomd" --db "$dir/s.db" --listen 127.0.0.1:0 --tls-cert "$dir/cert.pem" \
 	--tls-key "$dir/key.pem" --log-level warn >"$dir/out" 2>"$dir/err" &
 pid=$!
@@ -87,6 +85,8 @@ for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep
 url="$(sed -n 's/^listening on //p' "$dir/out")"
 [ -n "$url" ] || { echo "soak.sh: saferoomd did not start:" >&2; cat "$dir/err" >&2; exit 1; }
 port="${url##*:}"
+asan=0
+grep -qE 'libasan|libclang_rt\.asan' "/proc/$pid/maps" && asan=1
 
 sample() {	# t_s phase: one CSV line
 	local rss fds thr
