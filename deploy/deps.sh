@@ -3,7 +3,8 @@
 # missing: dpkg-query decides, apt-get runs only when something is absent.
 #   bash deploy/deps.sh          what building and serving need
 #   bash deploy/deps.sh --test   also what the test suite needs (node, npm,
-#                                chromium, zbar, clang, wrk) and tests/node_modules
+#                                chromium, zbar, clang, wrk, slowhttptest,
+#                                testssl.sh) and tests/node_modules
 # Runs as root on a fresh machine; on a machine that has everything it
 # changes nothing and needs no network (except `npm ci` when node_modules
 # does not match tests/package-lock.json).
@@ -15,7 +16,7 @@ want_tests=0
 for arg in "$@"; do
 	case "$arg" in
 	--test) want_tests=1 ;;
-	-h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
 	*) echo "deps.sh: unknown argument: $arg" >&2; exit 2 ;;
 	esac
 done
@@ -27,8 +28,10 @@ build_pkgs=(
 	tzdata openssl sqlite3 ca-certificates
 )
 # clang and its runtime libraries (libFuzzer, the sanitizers) build tests/fuzz;
-# util-linux gives prlimit and setpriv to the fault tests.
-test_pkgs=(chromium zbar-tools clang libclang-rt-14-dev wrk procps util-linux)
+# util-linux gives prlimit and setpriv to the fault tests; slowhttptest and
+# testssl.sh attack and scan a running server.
+test_pkgs=(chromium zbar-tools clang libclang-rt-14-dev wrk procps util-linux
+	slowhttptest testssl.sh)
 
 wanted=("${build_pkgs[@]}")
 if [ "$want_tests" = 1 ]; then
