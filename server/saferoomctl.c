@@ -886,7 +886,7 @@ ctl_keys_load(char path[CONFIG_PATH_MAX + 8], struct keys **k)
 	*k = NULL;
 	if (keys_path(ctl_db, path, CONFIG_PATH_MAX + 8) == -1)
 		return ctl_bad("the --db path is too long");
-	if ((*k = keys_load(path, err)) != NULL)
+	if ((*k = keys_load(path, NULL, err)) != NULL)
 		return 0;
 	if (errno == ENOENT)
 		return ctl_bad("there is no key file %s: saferoomd makes it on "
