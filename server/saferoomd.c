@@ -84,6 +84,13 @@ main(int argc, char *argv[])
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	/*
+	 * SIGHUP means "reload the keys" (http.h), but its default kills us:
+	 * one sent during migrations or the scrypt hashes below would stop
+	 * the start. Ignored until http_server_run() installs its handler
+	 * (libevent's sigaction replaces SIG_IGN).
+	 */
+	signal(SIGHUP, SIG_IGN);
+	/*
 	 * A write past a file-size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
 	 * would kill us during start-up (migrations, the key file; the loop
 	 * threads block all signals). Ignored, the write fails with EFBIG,
