@@ -15,6 +15,7 @@ enum config_kind {
 	CONFIG_STRING,
 	CONFIG_UINT,
 	CONFIG_LEVEL,
+	CONFIG_LISTEN,		/* HOST:PORT, as http_listen() takes it */
 };
 
 struct config_opt {
@@ -32,7 +33,8 @@ struct config_opt {
 
 static const struct config_opt config_opts[] = {
 	{ "db",			STR(db, 1) },
-	{ "listen",		STR(listen, 1) },
+	{ "listen",		CONFIG_LISTEN, offsetof(struct config, listen),
+				    sizeof(((struct config *)0)->listen), 0, 0, 1 },
 	{ "tls-cert",		STR(tls_cert, 1) },
 	{ "tls-key",		STR(tls_key, 1) },
 	{ "user",		STR(user, 0) },
@@ -92,10 +94,20 @@ config_set(struct config *conf, const struct config_opt *opt,
     const char *value, char err[CONFIG_ERR_MAX])
 {
 	char		*field = (char *)conf + opt->offset;
+	const char	*colon;
 	long long	 v;
 	unsigned	 u;
 
 	switch (opt->kind) {
+	case CONFIG_LISTEN:
+		/* A flag error like any other (exit 2), not a failed bind. */
+		if ((colon = strrchr(value, ':')) == NULL ||
+		    util_parse_int(colon + 1, 0, 65535, &v) == -1) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: expected HOST:PORT, "
+			    "the port a number from 0 to 65535", opt->name);
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_STRING:
 		if (*value == '\0' || strlen(value) >= opt->size) {
 			snprintf(err, CONFIG_ERR_MAX, "%s: empty or too long",

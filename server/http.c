@@ -150,7 +150,9 @@ struct http_server {
 	pthread_mutex_t		 keys_lock;	/* guards keysets and users */
 	struct http_keyset	*keysets;	/* newest first */
 	char			 keys_path[CONFIG_PATH_MAX + 8];
-	struct stat		 keys_seen;	/* the file as last read */
+	struct stat		 keys_seen;	/* the file the keys in use are */
+	time_t			 keys_stale_since; /* a newer file fails to load */
+	time_t			 keys_warned;	/* the last warning about it */
 	struct pool		*pool;
 	evutil_socket_t		 fd;
 	char			 url[HTTP_URL_MAX];
@@ -884,38 +886,60 @@ http_keys_take_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * On the main thread: read the key file again and hand it to the loops.
- * A file that does not load (malformed, loose mode) is logged and the keys
- * in use stay. Only ids are logged, never key material.
+ * A reload failed and the keys in use stay. Told every time on SIGHUP
+ * (loud), else once per HTTP_KEYS_WARN_SECONDS while the once-a-minute
+ * check retries; past KEYS_RELOAD_GRACE an error, for rotation counts on
+ * a retired key no longer signing after that long (keys.h).
  */
 static void
-http_keys_reload(struct http_server *srv, const char *why)
+http_keys_stale(struct http_server *srv, const char *why, const char *err,
+    int loud)
+{
+	time_t	 now = time(NULL);
+
+	if (srv->keys_stale_since == 0)
+		srv->keys_stale_since = now;
+	if (!loud && srv->keys_warned != 0 &&
+	    now - srv->keys_warned < HTTP_KEYS_WARN_SECONDS)
+		return;
+	srv->keys_warned = now;
+	if (now - srv->keys_stale_since >= KEYS_RELOAD_GRACE)
+		log_errorx("http", "%s: key file not reloaded for %lld seconds, "
+		    "the old keys still sign: %s", why,
+		    (long long)(now - srv->keys_stale_since), err);
+	else
+		log_warnx("http", "%s: key file not reloaded, the keys in use "
+		    "stay: %s", why, err);
+}
+
+/*
+ * On the main thread: read the key file again and hand it to the loops.
+ * A file that does not load (malformed, loose mode, no descriptor left)
+ * is logged and the keys in use stay; keys_seen stays too, so the check
+ * tries again at its next look. Only ids are logged, never key material.
+ */
+static void
+http_keys_reload(struct http_server *srv, const char *why, int loud)
 {
 	struct http_keyset	*ks;
 	struct keys		*k;
+	struct stat		 st;
 	char			 err[KEYS_ERR_MAX];
 	unsigned		 i;
 
-	/*
-	 * Noted first: a change made while we read is seen next time; a bad
-	 * file is reported once, not every minute.
-	 */
-	if (stat(srv->keys_path, &srv->keys_seen) == -1) {
-		log_warnx("http", "%s: key file not reloaded, the keys in use "
-		    "stay: %s", why, strerror(errno));
-		return;
-	}
-	if ((k = keys_load(srv->keys_path, err)) == NULL) {
-		log_warnx("http", "%s: key file not reloaded, the keys in use "
-		    "stay: %s", why, err);
+	if ((k = keys_load(srv->keys_path, &st, err)) == NULL) {
+		http_keys_stale(srv, why, err, loud);
 		return;
 	}
 	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
-		log_warnx("http", "%s: key file not reloaded: out of memory",
-		    why);
+		http_keys_stale(srv, why, "out of memory", loud);
 		keys_free(k);
 		return;
 	}
+	/* The file as read: a change made while we read is seen next time. */
+	srv->keys_seen = st;
+	srv->keys_stale_since = 0;
+	srv->keys_warned = 0;
 	ks->keys = k;
 	pthread_mutex_lock(&srv->keys_lock);
 	ks->next = srv->keysets;
@@ -935,26 +959,34 @@ http_keys_reload(struct http_server *srv, const char *why)
 static void
 http_sighup_cb(evutil_socket_t sig, short what, void *arg)
 {
-	http_keys_reload(arg, "SIGHUP");
+	http_keys_reload(arg, "SIGHUP", 1);
 }
 
-/* Every HTTP_TICK_SECONDS: reload when the file was replaced or changed. */
+/*
+ * Every HTTP_TICK_SECONDS: reload while the file differs from the one the
+ * keys in use came from (also after a failed try: a failure that leaves
+ * the file as it was, such as EMFILE, must not stick).
+ */
 static void
 http_keys_check_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_server	*srv = arg;
 	struct stat		 st;
 
-	if (stat(srv->keys_path, &st) == -1 ||
-	    (st.st_ino == srv->keys_seen.st_ino &&
+	if (stat(srv->keys_path, &st) == 0 &&
+	    st.st_ino == srv->keys_seen.st_ino &&
 	    st.st_dev == srv->keys_seen.st_dev &&
 	    st.st_size == srv->keys_seen.st_size &&
 	    st.st_mtim.tv_sec == srv->keys_seen.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == srv->keys_seen.st_mtim.tv_nsec &&
 	    st.st_ctim.tv_sec == srv->keys_seen.st_ctim.tv_sec &&
-	    st.st_ctim.tv_nsec == srv->keys_seen.st_ctim.tv_nsec))
+	    st.st_ctim.tv_nsec == srv->keys_seen.st_ctim.tv_nsec) {
+		/* Back as loaded (a SIGHUP that failed): nothing is stale. */
+		srv->keys_stale_since = 0;
+		srv->keys_warned = 0;
 		return;
-	http_keys_reload(srv, "key file changed");
+	}
+	http_keys_reload(srv, "key file changed", 0);
 }
 
 /* Runs on the loop's thread when the main thread asks it to stop. */
@@ -1139,7 +1171,8 @@ http_loop_free(struct http_loop *loop)
 
 struct http_server *
 http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
-    struct pool *pool, int fd, const char *url, char err[HTTP_ERR_MAX])
+    const struct stat *keys_st, struct pool *pool, int fd, const char *url,
+    char err[HTTP_ERR_MAX])
 {
 	struct http_server	*srv;
 	unsigned		 i;
@@ -1170,9 +1203,12 @@ http_server_new(const struct config *conf, SSL_CTX *ssl, struct keys *keys,
 		goto fail;
 	}
 	srv->keysets->keys = keys;
-	/* The file as it is now: a change after this is picked up. */
-	if (keys_path(conf->db, srv->keys_path, sizeof(srv->keys_path)) == -1 ||
-	    stat(srv->keys_path, &srv->keys_seen) == -1) {
+	/*
+	 * The file keys came from, not a stat taken now: a rotation since
+	 * the load is then picked up at the first look.
+	 */
+	srv->keys_seen = *keys_st;
+	if (keys_path(conf->db, srv->keys_path, sizeof(srv->keys_path)) == -1) {
 		snprintf(err, HTTP_ERR_MAX, "cannot find the key file of "
 		    "%.300s", conf->db);
 		goto fail;

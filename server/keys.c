@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -115,6 +117,14 @@ keys_parse_line(struct keys *k, char **f, int nf, int *have_mac,
 		if (nf == 5 || (nf == 6 && (keys_parse_time(f[4],
 		    &retired) == -1 || keys_parse_time(f[5], &keep) == -1)))
 			goto done;
+		/*
+		 * Rotation sets both at once; one without the other would be
+		 * a key that never expires or a signer that does.
+		 */
+		if ((retired == 0) != (keep == 0)) {
+			*why = "RETIRED and KEEP_UNTIL go together";
+			goto done;
+		}
 		for (i = 0; i < k->nticket; i++)
 			if (k->ticket[i].id == id) {
 				*why = "two ticket keys with one id";
@@ -167,7 +177,8 @@ keys_parse(struct keys *k, char *text, const char *path, char err[KEYS_ERR_MAX])
 		    path);
 		return -1;
 	}
-	if (k->ticket[k->nticket - 1].retired != 0) {
+	if (k->ticket[k->nticket - 1].retired != 0 ||
+	    k->ticket[k->nticket - 1].keep_until != 0) {
 		snprintf(err, KEYS_ERR_MAX, "key file %s: the newest ticket key "
 		    "signs and cannot be retired", path);
 		return -1;
@@ -249,23 +260,33 @@ done:
 
 /*
  * Load the file at path into a new struct keys; with create, make the file
- * when there is none. NULL with err set (errno ENOENT for no file).
+ * when there is none. With stp, the file's stat goes there. NULL with err
+ * set (errno ENOENT for no file).
  */
 static struct keys *
-keys_open(const char *path, int create, char err[KEYS_ERR_MAX])
+keys_open(const char *path, int create, struct stat *stp,
+    char err[KEYS_ERR_MAX])
 {
 	struct keys	*k;
 	struct stat	 st;
-	FILE		*f = NULL;
 	char		 text[KEYS_FILE_MAX + 1];
-	size_t		 len;
-	int		 saved;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, saved;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
 		snprintf(err, KEYS_ERR_MAX, "out of memory");
 		return NULL;
 	}
-	if (stat(path, &st) == -1) {
+	/*
+	 * Checked and read through one descriptor, so the mode checked is the
+	 * file read and the stat handed back is the file these keys came
+	 * from. O_NOFOLLOW and O_NONBLOCK: a link or a FIFO planted as the key
+	 * file is refused instead of followed, or of hanging root's
+	 * saferoomctl.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
 		saved = errno;
 		if (errno != ENOENT || !create) {
 			snprintf(err, KEYS_ERR_MAX, "key file %s: %s", path,
@@ -276,7 +297,18 @@ keys_open(const char *path, int create, char err[KEYS_ERR_MAX])
 		}
 		if (keys_create(k, path, err) == -1)
 			goto fail;
-		return k;
+		keys_free(k);
+		/* Read back: the stat is then that of the file made. */
+		return keys_open(path, 0, stp, err);
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, KEYS_ERR_MAX, "key file %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, KEYS_ERR_MAX, "key file %s: not a plain file", path);
+		goto fail;
 	}
 	if ((st.st_mode & 077) != 0) {
 		snprintf(err, KEYS_ERR_MAX,
@@ -284,27 +316,35 @@ keys_open(const char *path, int create, char err[KEYS_ERR_MAX])
 		    (unsigned)(st.st_mode & 0777));
 		goto fail;
 	}
-	if ((f = fopen(path, "re")) == NULL) {
-		snprintf(err, KEYS_ERR_MAX, "key file %s: %s", path,
-		    strerror(errno));
+	while (len <= KEYS_FILE_MAX) {
+		n = read(fd, text + len, KEYS_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, KEYS_ERR_MAX, "key file %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > KEYS_FILE_MAX) {
+		snprintf(err, KEYS_ERR_MAX, "key file %s: too large", path);
 		goto fail;
 	}
-	len = fread(text, 1, KEYS_FILE_MAX + 1, f);
-	if (ferror(f) || len > KEYS_FILE_MAX) {
-		snprintf(err, KEYS_ERR_MAX, "key file %s: unreadable or too large",
-		    path);
-		goto fail;
-	}
-	fclose(f);
-	f = NULL;
+	close(fd);
+	fd = -1;
 	text[len] = '\0';
 	if (keys_parse(k, text, path, err) == -1)
 		goto fail;
 	OPENSSL_cleanse(text, sizeof(text));
+	if (stp != NULL)
+		*stp = st;
 	return k;
 fail:
-	if (f != NULL)
-		fclose(f);
+	if (fd != -1)
+		close(fd);
 	OPENSSL_cleanse(text, sizeof(text));
 	keys_free(k);
 	errno = EINVAL;
@@ -312,15 +352,15 @@ fail:
 }
 
 struct keys *
-keys_load_or_create(const char *path, char err[KEYS_ERR_MAX])
+keys_load_or_create(const char *path, struct stat *st, char err[KEYS_ERR_MAX])
 {
-	return keys_open(path, 1, err);
+	return keys_open(path, 1, st, err);
 }
 
 struct keys *
-keys_load(const char *path, char err[KEYS_ERR_MAX])
+keys_load(const char *path, struct stat *st, char err[KEYS_ERR_MAX])
 {
-	return keys_open(path, 0, err);
+	return keys_open(path, 0, st, err);
 }
 
 size_t

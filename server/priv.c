@@ -84,7 +84,8 @@ priv_check_dir(const struct priv_user *u, const char *db,
 		snprintf(err, PRIV_ERR_MAX, "--db: the path is too long");
 		return -1;
 	}
-	if (stat(dir, &st) == -1) {
+	/* lstat: a link is not the folder we would be checking. */
+	if (lstat(dir, &st) == -1) {
 		snprintf(err, PRIV_ERR_MAX, "database folder %.256s: %s", dir,
 		    strerror(errno));
 		return -1;
@@ -94,6 +95,16 @@ priv_check_dir(const struct priv_user *u, const char *db,
 		    "user id %u, not to %s: the service user must own it "
 		    "(chown %s: %.256s)", dir, (unsigned)st.st_uid, u->name,
 		    u->name, dir);
+		return -1;
+	}
+	/*
+	 * Others who may write there could swap the database or the key file
+	 * for their own, or plant links that the service user then follows.
+	 */
+	if ((st.st_mode & 022) != 0) {
+		snprintf(err, PRIV_ERR_MAX, "database folder %.256s: mode %03o, "
+		    "group and others must not write to it (chmod 700 %.256s)",
+		    dir, (unsigned)(st.st_mode & 0777), dir);
 		return -1;
 	}
 	return 0;

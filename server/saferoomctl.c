@@ -886,7 +886,7 @@ ctl_keys_load(char path[CONFIG_PATH_MAX + 8], struct keys **k)
 	*k = NULL;
 	if (keys_path(ctl_db, path, CONFIG_PATH_MAX + 8) == -1)
 		return ctl_bad("the --db path is too long");
-	if ((*k = keys_load(path, err)) != NULL)
+	if ((*k = keys_load(path, NULL, err)) != NULL)
 		return 0;
 	if (errno == ENOENT)
 		return ctl_bad("there is no key file %s: saferoomd makes it on "
@@ -954,7 +954,7 @@ ctl_keys_rotate(struct store *st, int argc, char **argv)
 
 	if (store_begin(st) == -1)
 		return ctl_fail(st, "cannot write");
-	/* Twice: old is what goes back if the commit fails. */
+	/* Twice: old tells which keys the prune dropped. */
 	if ((rc = ctl_keys_load(path, &old)) != 0 ||
 	    (rc = ctl_keys_load(path, &k)) != 0)
 		goto fail;
@@ -1019,11 +1019,16 @@ ctl_keys_rotate(struct store *st, int argc, char **argv)
 		rc = CTL_EXIT_FAIL;
 		goto fail;
 	}
+	/*
+	 * The new file stays: saferoomd may have taken it already, and passes
+	 * it signed with the new key would stop verifying if the old file
+	 * came back.
+	 */
 	if (store_commit(st) == -1) {
-		if (keys_save(old, path, err) == -1)
-			fprintf(stderr, "saferoomctl: %s; the new keys stay, but "
-			    "the staff sessions were not ended and nothing was "
-			    "audited: run this again\n", err);
+		fprintf(stderr, "saferoomctl: the new keys are in %s, but the "
+		    "audit row was not written%s\n", path, cookie ?
+		    " and the staff sessions were not ended (end them with "
+		    "keys rotate --cookie)" : "");
 		rc = ctl_fail(st, "cannot commit");
 		goto done;
 	}

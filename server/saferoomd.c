@@ -41,6 +41,7 @@ main(int argc, char *argv[])
 	struct store		 st;
 	struct priv_user	 pu;
 	struct keys		*keys = NULL;
+	struct stat		 keys_st;
 	struct pool		*pool = NULL;
 	struct http_server	*srv = NULL;
 	SSL_CTX			*ssl = NULL;
@@ -82,6 +83,13 @@ main(int argc, char *argv[])
 	/* Whatever we create (database, WAL, key file) is ours alone. */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SIGHUP means "reload the keys" (http.h), but its default kills us:
+	 * one sent during migrations or the scrypt hashes below would stop
+	 * the start. Ignored until http_server_run() installs its handler
+	 * (libevent's sigaction replaces SIG_IGN).
+	 */
+	signal(SIGHUP, SIG_IGN);
 	/*
 	 * A write past a file-size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
 	 * would kill us during start-up (migrations, the key file; the loop
@@ -137,7 +145,7 @@ main(int argc, char *argv[])
 	}
 	store_close(&st);
 	log_info("main", "clinic time zone %s", zone);
-	if ((keys = keys_load_or_create(kpath, err)) == NULL) {
+	if ((keys = keys_load_or_create(kpath, &keys_st, err)) == NULL) {
 		fprintf(stderr, "saferoomd: %s\n", err);
 		goto done;
 	}
@@ -153,7 +161,7 @@ main(int argc, char *argv[])
 	}
 	/* The server owns the keys and the socket from here, even on
 	 * failure: a reload replaces the keys. */
-	srv = http_server_new(&conf, ssl, keys, pool, fd, url, err);
+	srv = http_server_new(&conf, ssl, keys, &keys_st, pool, fd, url, err);
 	keys = NULL;
 	fd = -1;
 	if (srv == NULL) {

@@ -187,26 +187,30 @@ util_write_secret_file(const char *path, const void *data, size_t len)
 {
 	char		 tmp[PATH_MAX], dir[PATH_MAX];
 	const char	*p = data;
-	struct stat	 old;
+	struct stat	 dst;
 	ssize_t		 n;
-	int		 fd = -1, dfd = -1, saved, have_old;
+	int		 fd = -1, dfd = -1, saved;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
 	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	have_old = lstat(path, &old) == 0 && S_ISREG(old.st_mode);
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstat(dfd, &dst) == -1)
+		goto fail;
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
-		return -1;
+		goto fail;
 	/*
-	 * A replacement keeps the owner of the file it replaces: root
-	 * rewriting the service user's key file must not leave a file the
-	 * service can no longer read.
+	 * Root writing into a folder of another user (saferoomctl keys rotate
+	 * on the service user's key file) makes the file that user's, or the
+	 * service could no longer read it. From the folder, not from the file
+	 * replaced: the folder's owner could have made that a hard link to a
+	 * third user's file and so be handed a file for that user.
 	 */
-	if (have_old && (old.st_uid != geteuid() || old.st_gid != getegid()) &&
-	    fchown(fd, old.st_uid, old.st_gid) == -1)
+	if (geteuid() == 0 && dst.st_uid != 0 &&
+	    fchown(fd, dst.st_uid, dst.st_gid) == -1)
 		goto fail;
 	while (len > 0) {
 		if ((n = write(fd, p, len)) == -1) {
@@ -224,16 +228,16 @@ util_write_secret_file(const char *path, const void *data, size_t len)
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	(void)fsync(dfd);
+	close(dfd);
 	return 0;
 fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
 	(void)unlink(tmp);
+	if (dfd != -1)
+		close(dfd);
 	errno = saved;
 	return -1;
 }

@@ -50,6 +50,7 @@ struct event_base;
 struct evhttp_request;
 struct http_server;
 struct keys;
+struct stat;
 struct pool;
 struct pool_inbox;
 struct ratelimit;
@@ -96,19 +97,23 @@ int	http_listen(const char *listen_at, char url[HTTP_URL_MAX],
 /*
  * Make the server on fd from http_listen() (url as it gave): open one
  * store per loop thread, prepare TLS. fd and keys (loaded from
- * keys_path(conf->db)) become the server's, also when this fails: a
- * reload replaces and frees keys. Takes no ownership of the other
- * arguments. Returns NULL with a sentence in err (database unopenable).
+ * keys_path(conf->db), keys_st the stat the load gave) become the
+ * server's, also when this fails: a reload replaces and frees keys.
+ * Takes no ownership of the other arguments. Returns NULL with a sentence
+ * in err (database unopenable).
  */
 struct http_server *http_server_new(const struct config *conf,
-	    struct ssl_ctx_st *ssl, struct keys *keys, struct pool *pool,
-	    int fd, const char *url, char err[HTTP_ERR_MAX]);
+	    struct ssl_ctx_st *ssl, struct keys *keys,
+	    const struct stat *keys_st, struct pool *pool, int fd,
+	    const char *url, char err[HTTP_ERR_MAX]);
 
 /*
  * Run tick on the first loop thread every HTTP_TICK_SECONDS (housekeeping
  * such as releasing unpaid holds), with that loop's context.
  */
 #define HTTP_TICK_SECONDS	60
+/* A key file that keeps failing to load: retried each tick, told this often. */
+#define HTTP_KEYS_WARN_SECONDS	600
 int	http_server_tick(struct http_server *, void (*tick)(struct http_ctx *));
 
 /* "https://HOST:PORT" as bound (port 0 resolved). */

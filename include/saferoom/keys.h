@@ -14,9 +14,10 @@
  *
  * (files written before rotation existed have no times; CREATED 0 means
  * "not recorded"). Exactly one mac line; ticket lines oldest first, the
- * last one the signer, which is never retired. A loaded struct keys is
- * read-only and shared by all threads of the process that loaded it; a
- * running saferoomd swaps in a newly loaded one (http.h) rather than
+ * last one the signer, which is never retired. RETIRED and KEEP_UNTIL
+ * come together (both 0 only on a key never rotated out). A loaded struct
+ * keys is read-only and shared by all threads of the process that loaded
+ * it; a running saferoomd swaps in a newly loaded one (http.h) rather than
  * changing one in place.
  *
  * Rotation (saferoomctl keys rotate, docs/operations.md "Key rotation")
@@ -58,6 +59,7 @@
 #define KEYS_TIME_MAX		99999999999LL	/* as ticket START */
 
 struct evp_pkey_st;
+struct stat;
 
 struct keys_ticket {
 	unsigned		 id;
@@ -82,16 +84,20 @@ int	keys_path(const char *db, char *out, size_t outsz);
 /*
  * Load the key file at path, or create it (mode 0600, atomically) when it
  * does not exist. Returns a new struct keys, or NULL with err set when the
- * file is unreadable, malformed or readable or writable by group or
- * others (any mode bit in 077).
+ * file is unreadable, malformed, not a plain file (a symbolic link, a
+ * FIFO) or readable or writable by group or others (any mode bit in 077).
+ * With st (NULL: not wanted), the fstat of the very file read: what a
+ * reader of later changes compares with.
  */
-struct keys *keys_load_or_create(const char *path, char err[KEYS_ERR_MAX]);
+struct keys *keys_load_or_create(const char *path, struct stat *st,
+	    char err[KEYS_ERR_MAX]);
 
 /*
  * Load an existing key file (the same checks). NULL with err set, and
  * errno ENOENT when there is no file.
  */
-struct keys *keys_load(const char *path, char err[KEYS_ERR_MAX]);
+struct keys *keys_load(const char *path, struct stat *st,
+	    char err[KEYS_ERR_MAX]);
 
 /* Write k to path atomically, mode 0600. Returns 0 or -1 with err set. */
 int	keys_save(const struct keys *, const char *path, char err[KEYS_ERR_MAX]);

@@ -39,8 +39,9 @@ int	priv_lookup(const char *name, struct priv_user *, char err[PRIV_ERR_MAX]);
 void	priv_no_core(void);
 
 /*
- * Check that the folder holding db belongs to u. Returns 0, or -1 with err
- * set (the folder is missing or belongs to someone else). Called before
+ * Check that the folder holding db belongs to u and that group and others
+ * cannot write to it. Returns 0, or -1 with err set (the folder is
+ * missing, a symbolic link, someone else's or writable by others). Called before
  * the database is made, so that a wrong folder gets nothing written to it.
  */
 int	priv_check_dir(const struct priv_user *u, const char *db,

@@ -41,9 +41,11 @@ int	util_is_clean_text(const char *s, size_t maxlen);
 /*
  * Write data to path atomically: a temporary file beside it created with
  * mode 0600 and O_EXCL, fsync, rename, fsync of the directory. Returns 0 or
- * -1 with errno set; on failure nothing is left behind. A file that
- * replaces another keeps its owner and group (which needs root when they
- * are not the caller's).
+ * -1 with errno set; on failure nothing is left behind. The folder must
+ * not be a symbolic link. Written by root into a folder that root does not
+ * own, the file gets the folder's owner and group; else it is the
+ * caller's. (Never the replaced file's: that may be a hard link planted by
+ * the folder's owner.)
  */
 int	util_write_secret_file(const char *path, const void *data, size_t len);
 

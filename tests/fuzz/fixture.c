@@ -150,7 +150,7 @@ fixture_keys(void)
 	fixture_path(path, sizeof(path), "fixed.keys");
 	if (util_write_secret_file(path, FIXTURE_KEYS, strlen(FIXTURE_KEYS)) == -1)
 		fixture_fatal("%s: %s", path, strerror(errno));
-	if ((fixture_k = keys_load_or_create(path, err)) == NULL)
+	if ((fixture_k = keys_load_or_create(path, NULL, err)) == NULL)
 		fixture_fatal("%s", err);
 	return fixture_k;
 }
@@ -433,6 +433,7 @@ fixture_server_start(void)
 	char		 listen_url[HTTP_URL_MAX], kerr[KEYS_ERR_MAX];
 	const char	*url, *colon;
 	struct keys	*srvkeys;
+	struct stat	 keyst;
 	int		 port, fd;
 
 	if (fx.srv != NULL)
@@ -482,12 +483,12 @@ fixture_server_start(void)
 	    util_write_secret_file(keyfile, FIXTURE_KEYS,
 	    strlen(FIXTURE_KEYS)) == -1)
 		fixture_fatal("cannot write the key file of %s", fx.conf.db);
-	if ((srvkeys = keys_load_or_create(keyfile, kerr)) == NULL)
+	if ((srvkeys = keys_load_or_create(keyfile, &keyst, kerr)) == NULL)
 		fixture_fatal("%s", kerr);
 	if ((fd = http_listen(fx.conf.listen, listen_url, err)) == -1)
 		fixture_fatal("%s", err);
 	if ((fx.srv = http_server_new(&fx.conf, fx.server_ssl, srvkeys,
-	    fx.pool, fd, listen_url, err)) == NULL)
+	    &keyst, fx.pool, fd, listen_url, err)) == NULL)
 		fixture_fatal("%s", err);
 	fx.base = http_server_base(fx.srv);
 	/* The server's events keep priority 0 and later ones get 1. */

@@ -123,9 +123,9 @@ main(void)
 	if (tmpdir_make(dir, "auth") == -1)
 		return 1;
 	snprintf(path, sizeof(path), "%s/a.keys", dir);
-	k = keys_load_or_create(path, err);
+	k = keys_load_or_create(path, NULL, err);
 	snprintf(path, sizeof(path), "%s/b.keys", dir);
-	other = keys_load_or_create(path, err);
+	other = keys_load_or_create(path, NULL, err);
 	if (!CHECK(k != NULL && other != NULL))
 		return check_done();
 	test_csrf(k, other);

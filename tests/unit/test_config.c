@@ -141,10 +141,10 @@ test_flag_errors(void)
 	CHECK_INT(parse(&c, &help, err, "--db", "d", "--tls-cert", "c",
 	    "--tls-key", "k", NULL), -1);
 	err_has(err, "--listen");
-	CHECK_INT(parse(&c, &help, err, "--db", "d", "--listen", "l",
+	CHECK_INT(parse(&c, &help, err, "--db", "d", "--listen", "l:1",
 	    "--tls-key", "k", NULL), -1);
 	err_has(err, "--tls-cert");
-	CHECK_INT(parse(&c, &help, err, "--db", "d", "--listen", "l",
+	CHECK_INT(parse(&c, &help, err, "--db", "d", "--listen", "l:1",
 	    "--tls-cert", "c", NULL), -1);
 	err_has(err, "--tls-key");
 	CHECK_INT(parse(&c, &help, err, NULL), -1);
@@ -187,8 +187,35 @@ test_flag_errors(void)
 	    -1);
 	err_has(err, "log-level");
 
+	/*
+	 * --listen: HOST:PORT with a port http_listen() would take, else a
+	 * flag error (saferoomd exits 2) rather than a failure to bind.
+	 */
+	{
+		static const char *const bad[] = { "127.0.0.1", "127.0.0.1:",
+		    "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:http",
+		    "[::1]", ":99999" };
+		static const char *const good[] = { "127.0.0.1:0",
+		    "127.0.0.1:65535", "[::1]:443", ":8443", "localhost:1" };
+		size_t	 i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (!CHECK_INT(parse(&c, &help, err, "--db", "d",
+			    "--tls-cert", "c", "--tls-key", "k", "--listen",
+			    bad[i], NULL), -1))
+				fprintf(stderr, "\taccepted %s\n", bad[i]);
+			err_has(err, "listen");
+		}
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+			if (!CHECK_INT(parse(&c, &help, err, "--db", "d",
+			    "--tls-cert", "c", "--tls-key", "k", "--listen",
+			    good[i], NULL), 0))
+				fprintf(stderr, "\trefused %s: %s\n", good[i],
+				    err);
+	}
+
 	/* Strings: empty, or longer than their field. */
-	CHECK_INT(parse(&c, &help, err, "--db", "", "--listen", "l",
+	CHECK_INT(parse(&c, &help, err, "--db", "", "--listen", "l:1",
 	    "--tls-cert", "c", "--tls-key", "k", NULL), -1);
 	err_has(err, "db");
 	{
@@ -311,7 +338,7 @@ test_file_errors(void)
 	CHECK_INT(parse(&c, &help, err, REQUIRED, "--config", path, NULL), -1);
 	err_has(err, "log-level");
 	conf_file(path, "emptyval.conf", "db =\n");
-	CHECK_INT(parse(&c, &help, err, "--listen", "l", "--tls-cert", "c",
+	CHECK_INT(parse(&c, &help, err, "--listen", "l:1", "--tls-cert", "c",
 	    "--tls-key", "k", "--config", path, NULL), -1);
 
 	/* A line that is not "name = value". */

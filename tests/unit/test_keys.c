@@ -47,7 +47,7 @@ load_text(const char *name, const char *text, mode_t mode,
 		abort();
 	}
 	err[0] = '\0';
-	return keys_load_or_create(path, err);
+	return keys_load_or_create(path, NULL, err);
 }
 
 static void
@@ -77,7 +77,7 @@ test_create_and_reload(void)
 
 	old = umask(0);
 	err[0] = '\0';
-	a = keys_load_or_create(path, err);
+	a = keys_load_or_create(path, NULL, err);
 	umask(old);
 	if (!CHECK(a != NULL)) {
 		fprintf(stderr, "\t%s\n", err);
@@ -99,7 +99,7 @@ test_create_and_reload(void)
 
 	/* A second load gives the same keys and does not rewrite the file. */
 	err[0] = '\0';
-	b = keys_load_or_create(path, err);
+	b = keys_load_or_create(path, NULL, err);
 	if (CHECK(b != NULL)) {
 		CHECK_INT(b->mac_id, a->mac_id);
 		CHECK(memcmp(b->mac, a->mac, KEYS_MAC_LEN) == 0);
@@ -125,7 +125,7 @@ test_create_and_reload(void)
 
 	/* Another file: other keys. */
 	tmpdir_path(path, tmp, "other.keys");
-	b = keys_load_or_create(path, err);
+	b = keys_load_or_create(path, NULL, err);
 	if (CHECK(b != NULL))
 		CHECK(memcmp(b->mac, a->mac, KEYS_MAC_LEN) != 0);
 	keys_free(b);
@@ -135,7 +135,7 @@ test_create_and_reload(void)
 	/* A directory that does not exist: NULL and a sentence. */
 	tmpdir_path(path, tmp, "no-dir/x.keys");
 	err[0] = '\0';
-	CHECK(keys_load_or_create(path, err) == NULL);
+	CHECK(keys_load_or_create(path, NULL, err) == NULL);
 	CHECK(err[0] != '\0');
 }
 
@@ -222,6 +222,12 @@ test_malformed(void)
 		    "keep past KEYS_TIME_MAX" },
 		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5\nticket 2 " HEX_A
 		    " 6 7 8\n", "the signer retired" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 0 9\nticket 2 " HEX_A
+		    " 6\n", "keep_until without retired" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 7 0\nticket 2 " HEX_A
+		    " 6\n", "retired without keep_until" },
+		{ "mac 1 " HEX_A "\nticket 1 " HEX_B " 5 0 9\n",
+		    "the signer with a keep_until" },
 		{ "mac 4294967296 " HEX_A "\nticket 1 " HEX_B "\n", "id too large" },
 		{ "mac 1 " HEX_A "\nticket 1 " HEX_B "\n"
 		  "ticket 2 " HEX_B "\nticket 3 " HEX_B "\nticket 4 " HEX_B "\n"
@@ -262,6 +268,56 @@ test_malformed(void)
 	free(big);
 }
 
+/*
+ * Only a plain file is read: a symbolic link or a FIFO planted as the key
+ * file is refused, the FIFO without waiting for a writer. The stat handed
+ * back is that of the file read.
+ */
+static void
+test_special_files(void)
+{
+	static const char good[] = "mac 1 " HEX_A "\nticket 1 " HEX_B "\n";
+	struct keys	*k;
+	struct stat	 got, want;
+	char		 err[KEYS_ERR_MAX], path[TMPDIR_MAX], link[TMPDIR_MAX];
+
+	k = load_text("real.keys", good, 0600, err);
+	CHECK(k != NULL);
+	keys_free(k);
+	tmpdir_path(path, tmp, "real.keys");
+	tmpdir_path(link, tmp, "link.keys");
+	CHECK_INT(symlink(path, link), 0);
+	err[0] = '\0';
+	CHECK(keys_load(link, NULL, err) == NULL);
+	CHECK(strstr(err, "link.keys") != NULL);
+
+	memset(&got, 0, sizeof(got));
+	k = keys_load(path, &got, err);
+	CHECK(k != NULL);
+	keys_free(k);
+	CHECK_INT(stat(path, &want), 0);
+	CHECK(got.st_ino == want.st_ino && got.st_dev == want.st_dev);
+	CHECK_INT(got.st_size, want.st_size);
+
+	/* A file made by the load: its stat too. */
+	tmpdir_path(path, tmp, "made.keys");
+	memset(&got, 0, sizeof(got));
+	k = keys_load_or_create(path, &got, err);
+	CHECK(k != NULL);
+	keys_free(k);
+	CHECK_INT(stat(path, &want), 0);
+	CHECK(got.st_ino == want.st_ino && got.st_dev == want.st_dev);
+
+	/* Would block in open() for ever before the fix: alarm ends it. */
+	tmpdir_path(path, tmp, "fifo.keys");
+	CHECK_INT(mkfifo(path, 0600), 0);
+	alarm(20);
+	err[0] = '\0';
+	CHECK(keys_load(path, NULL, err) == NULL);
+	alarm(0);
+	CHECK(strstr(err, "fifo.keys") != NULL);
+}
+
 static void
 test_new_file_has_times(void)
 {
@@ -271,7 +327,7 @@ test_new_file_has_times(void)
 	time_t		 before = time(NULL), after;
 
 	tmpdir_path(path, tmp, "times.keys");
-	k = keys_load_or_create(path, err);
+	k = keys_load_or_create(path, NULL, err);
 	after = time(NULL);
 	if (!CHECK(k != NULL))
 		return;
@@ -296,7 +352,7 @@ test_new_file_has_times(void)
 	/* keys_load never makes a file. */
 	tmpdir_path(path, tmp, "none.keys");
 	errno = 0;
-	CHECK(keys_load(path, err) == NULL);
+	CHECK(keys_load(path, NULL, err) == NULL);
 	CHECK_INT(errno, ENOENT);
 	CHECK(strstr(err, "none.keys") != NULL);
 	CHECK(!tmpdir_exists(path));
@@ -359,7 +415,7 @@ test_rotate_ticket(void)
 	snprintf(want, sizeof(want), "\nticket 5 %s %lld\n", hex, (long long)now);
 	CHECK(strstr(text, want) != NULL);
 
-	back = keys_load(path, err);
+	back = keys_load(path, NULL, err);
 	if (CHECK(back != NULL) && CHECK_INT(back->nticket, 2)) {
 		CHECK_INT(back->mac_id, 3);
 		CHECK_INT(back->mac_created, 100);
@@ -558,6 +614,7 @@ main(void)
 	test_create_and_reload();
 	test_modes();
 	test_malformed();
+	test_special_files();
 	test_mac();
 	test_new_file_has_times();
 	test_rotate_ticket();

@@ -79,6 +79,27 @@ test_files(const struct priv_user *u)
 	CHECK(chown(dir, u->uid, u->gid) == 0);
 	CHECK_INT(priv_check_dir(u, db, err), 0);
 
+	/* Writable by group or others: refused; readable is fine. */
+	CHECK_INT(chmod(dir, 0770), 0);
+	CHECK_INT(priv_check_dir(u, db, err), -1);
+	CHECK(strstr(err, "must not write") != NULL);
+	CHECK_INT(chmod(dir, 0702), 0);
+	CHECK_INT(priv_check_dir(u, db, err), -1);
+	CHECK_INT(chmod(dir, 0755), 0);
+	CHECK_INT(priv_check_dir(u, db, err), 0);
+	CHECK_INT(chmod(dir, 0700), 0);
+
+	/* A link to the service user's folder: refused, not followed. */
+	{
+		char	 link[TMPDIR_MAX], ldb[TMPDIR_MAX];
+
+		tmpdir_path(link, tmp, "state-link");
+		tmpdir_path(ldb, link, "s.db");
+		CHECK_INT(symlink(dir, link), 0);
+		CHECK_INT(priv_check_dir(u, ldb, err), -1);
+		CHECK_INT(unlink(link), 0);
+	}
+
 	/* Nothing there yet: nothing to do. */
 	CHECK_INT(priv_own_files(u, db, kpath, err), 0);
 

@@ -267,7 +267,7 @@ test_ticket(void)
 	struct keys	*k;
 	char		 path[TMPDIR_MAX], err[KEYS_ERR_MAX], t[TICKET_MAX];
 
-	k = keys_load_or_create(tmpdir_path(path, dir, "qr.keys"), err);
+	k = keys_load_or_create(tmpdir_path(path, dir, "qr.keys"), NULL, err);
 	if (!CHECK(k != NULL)) {
 		fprintf(stderr, "%s\n", err);
 		return;

@@ -47,7 +47,7 @@ load_keys(const char *name, const char *lines)
 		fprintf(stderr, "cannot write %s\n", path);
 		return NULL;
 	}
-	if ((k = keys_load_or_create(path, err)) == NULL)
+	if ((k = keys_load_or_create(path, NULL, err)) == NULL)
 		fprintf(stderr, "%s\n", err);
 	return k;
 }

@@ -344,19 +344,40 @@ test_secret_file(void)
 	CHECK_INT(count_entries(dir), 1);
 
 	/*
-	 * Root rewriting another user's file (saferoomctl keys rotate on the
-	 * service user's key file) leaves it that user's, not root's.
+	 * Root writing into another user's folder (saferoomctl keys rotate
+	 * on the service user's key file) leaves the file that user's, not
+	 * root's; the owner comes from the folder, not from the replaced file,
+	 * which the folder's owner could have made a hard link to a third
+	 * user's file. In root's own folder root keeps it.
 	 */
 	if (geteuid() == 0) {
 		struct stat	 st;
 
-		CHECK_INT(chown(path, 65534, 65534), 0);
+		CHECK_INT(chown(dir, 65534, 65534), 0);
+		CHECK_INT(chown(path, 12345, 12345), 0);
 		CHECK_INT(util_write_secret_file(path, "theirs", 6), 0);
 		CHECK_INT(stat(path, &st), 0);
 		CHECK_INT(st.st_uid, 65534);
 		CHECK_INT(st.st_gid, 65534);
 		CHECK_INT(tmpdir_mode(path), 0600);
-		CHECK_INT(chown(path, 0, 0), 0);
+		CHECK_INT(chown(dir, 0, 0), 0);
+		CHECK_INT(chown(path, 12345, 12345), 0);
+		CHECK_INT(util_write_secret_file(path, "root's", 6), 0);
+		CHECK_INT(stat(path, &st), 0);
+		CHECK_INT(st.st_uid, 0);
+		CHECK_INT(st.st_gid, 0);
+	}
+
+	/* A folder that is a symbolic link is refused. */
+	{
+		char	 link[TMPDIR_MAX], via[TMPDIR_MAX];
+
+		tmpdir_cat(link, dir, ".link");
+		CHECK_INT(symlink(dir, link), 0);
+		tmpdir_path(via, link, "via");
+		CHECK_INT(util_write_secret_file(via, "x", 1), -1);
+		CHECK(!tmpdir_exists(via));
+		CHECK_INT(unlink(link), 0);
 	}
 
 	/* Binary data with NUL bytes, and an empty file. */
