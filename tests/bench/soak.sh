@@ -78,8 +78,16 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 "$saferoomctl" --db "$dir/s.db" demo >"$dir/demo.txt"
 # One client books many times an hour; the per-address limit would stop it.
 "$saferoomctl" --db "$dir/s.db" settings set booking_rate_per_hour 10000 >/dev/null
+# saferoomd refuses to run as root: as root, serve as SAFEROOM_TEST_USER
+# (nobody), who then owns $dir, as the tests' harness does.
+user=()
+if [ "$(id -u)" = 0 ]; then
+	u="${SAFEROOM_TEST_USER:-nobody}"
+	chown -R "$u:" "$dir"
+	user=(--user "$u")
+fi
 "$saferoomd" --db "$dir/s.db" --listen 127.0.0.1:0 --tls-cert "$dir/cert.pem" \
-	--tls-key "$dir/key.pem" --log-level warn >"$dir/out" 2>"$dir/err" &
+	--tls-key "$dir/key.pem" --log-level warn "${user[@]}" >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.1; done
 url="$(sed -n 's/^listening on //p' "$dir/out")"
