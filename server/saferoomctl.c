@@ -57,6 +57,7 @@ struct ctl_cmd {
 	const char	*word1, *word2;
 	int		(*fn)(struct store *, int, char **);
 	const char	*usage;
+	int		 creates;	/* may make a new database at --db */
 };
 
 static int	ctl_staff_add(struct store *, int, char **);
@@ -87,34 +88,53 @@ static const char	*ctl_db;
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "staff", "add", ctl_staff_add,
 	    "staff add --role admin|therapist|desk --username NAME "
-	    "[--display-name TEXT] --password-stdin" },
+	    "[--display-name TEXT] --password-stdin",
+	    1 },
 	{ "staff", "reset", ctl_staff_reset,
-	    "staff reset --username NAME --password-stdin   (new password and TOTP secret)" },
-	{ "staff", "disable", ctl_staff_disable, "staff disable --username NAME" },
-	{ "staff", "enable", ctl_staff_enable, "staff enable --username NAME" },
-	{ "staff", "list", ctl_staff_list, "staff list" },
-	{ "audit", NULL, ctl_audit, "audit [--limit N]" },
-	{ "purge", NULL, ctl_purge, "purge   (bookings past retention_days -> aggregates)" },
-	{ "backup", NULL, ctl_backup, "backup FILE   (a new file; safe while saferoomd runs)" },
-	{ "restore", NULL, ctl_restore, "restore FILE  (stop saferoomd first)" },
+	    "staff reset --username NAME --password-stdin   (new password and TOTP secret)",
+	    0 },
+	{ "staff", "disable", ctl_staff_disable, "staff disable --username NAME",
+	    0 },
+	{ "staff", "enable", ctl_staff_enable, "staff enable --username NAME",
+	    0 },
+	{ "staff", "list", ctl_staff_list, "staff list",
+	    0 },
+	{ "audit", NULL, ctl_audit, "audit [--limit N]",
+	    0 },
+	{ "purge", NULL, ctl_purge, "purge   (bookings past retention_days -> aggregates)",
+	    0 },
+	{ "backup", NULL, ctl_backup, "backup FILE   (a new file; safe while saferoomd runs)",
+	    0 },
+	{ "restore", NULL, ctl_restore, "restore FILE  (stop saferoomd first)",
+	    1 },
 	{ "service", "add", ctl_service_add,
-	    "service add --name TEXT --minutes N --price-cents N --currency CUR" },
+	    "service add --name TEXT --minutes N --price-cents N --currency CUR",
+	    1 },
 	{ "hours", "add", ctl_hours_add,
-	    "hours add --therapist NAME --weekday 1-7 --from HH:MM --to HH:MM" },
+	    "hours add --therapist NAME --weekday 1-7 --from HH:MM --to HH:MM",
+	    0 },
 	{ "timeoff", "add", ctl_timeoff_add,
-	    "timeoff add --therapist NAME --from YYYY-MM-DD [--to YYYY-MM-DD]" },
-	{ "settings", "set", ctl_settings_set, "settings set KEY VALUE" },
-	{ "settings", "get", ctl_settings_get, "settings get KEY" },
-	{ "settings", "list", ctl_settings_list, "settings list" },
-	{ "demo", NULL, ctl_demo, "demo" },
+	    "timeoff add --therapist NAME --from YYYY-MM-DD [--to YYYY-MM-DD]",
+	    0 },
+	{ "settings", "set", ctl_settings_set, "settings set KEY VALUE",
+	    1 },
+	{ "settings", "get", ctl_settings_get, "settings get KEY",
+	    0 },
+	{ "settings", "list", ctl_settings_list, "settings list",
+	    0 },
+	{ "demo", NULL, ctl_demo, "demo",
+	    1 },
 	{ "voucher", "void", ctl_voucher_void,
-	    "voucher void --lookup XXXXXX   (the first 6 symbols of its code)" },
+	    "voucher void --lookup XXXXXX   (the first 6 symbols of its code)",
+	    0 },
 	{ "keys", "rotate", ctl_keys_rotate,
 	    "keys rotate [--ticket | --cookie | --all]   (default --ticket; "
 	    "--cookie ends every staff session; saferoomd takes the new keys "
-	    "on SIGHUP or within a minute)" },
+	    "on SIGHUP or within a minute)",
+	    0 },
 	{ "keys", "list", ctl_keys_list,
-	    "keys list   (ids, kinds and times of the keys; never the keys)" },
+	    "keys list   (ids, kinds and times of the keys; never the keys)",
+	    0 },
 };
 
 /* Print a usage error and return the exit status for it. */
@@ -1138,9 +1158,19 @@ main(int argc, char *argv[])
 	}
 	words = cmd->word2 == NULL ? 1 : 2;
 	ctl_db = argv[2];
+	/*
+	 * A typo in --db must not leave a new empty database behind: only the
+	 * commands that set a clinic up (or restore one) may make it.
+	 */
+	if (!cmd->creates && access(argv[2], F_OK) == -1) {
+		fprintf(stderr, "saferoomctl: no database at %s\n", argv[2]);
+		return CTL_EXIT_USAGE;
+	}
 	if (store_open(&st, argv[2], 1, err) == -1) {
 		fprintf(stderr, "saferoomctl: %s\n", err);
-		return CTL_EXIT_USAGE;
+		/* A full disk or a lock is not the caller's mistake. */
+		return store_fault(&st) != STORE_FAULT_NONE ? CTL_EXIT_FAIL :
+		    CTL_EXIT_USAGE;
 	}
 	rc = cmd->fn(&st, argc - 3 - words, argv + 3 + words);
 	store_close(&st);

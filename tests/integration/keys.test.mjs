@@ -266,7 +266,7 @@ describe('saferoomctl keys rotate with a live saferoomd', () => {
 
     // A database without a key file: exit 2, and no key file is made.
     const other = path.join(s.dir, 'other.db');
-    ctlOk(other, 'settings', 'list');
+    ctlOk(other, 'settings', 'set', 'retention_days', '30');
     for (const args of [['keys', 'rotate'], ['keys', 'list']]) {
       const r = ctl(other, ...args);
       assert.equal(r.status, 2, r.stderr);

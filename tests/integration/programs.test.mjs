@@ -260,6 +260,19 @@ describe('saferoomctl', () => {
   before(() => { dir = tempDir('ctl-'); });
   const freshDb = (name) => path.join(dir, `${name}.db`);
 
+  test('a --db with no database behind it: commands that read exit 2 and make no file', () => {
+    const db = freshDb('typo');
+    for (const args of [['staff', 'list'], ['keys', 'list'], ['keys', 'rotate'], ['audit'],
+      ['settings', 'get', 'timezone'], ['backup', path.join(dir, 'typo-copy.db')], ['purge']]) {
+      const r = ctl(db, ...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.status} ${r.stderr}`);
+      assert.match(r.stderr, /no database at /, `${args.join(' ')}: ${r.stderr}`);
+      for (const f of [db, `${db}.keys`, `${db}-wal`, path.join(dir, 'typo-copy.db')]) {
+        assert.ok(!fs.existsSync(f), `${args.join(' ')} left ${f}`);
+      }
+    }
+  });
+
   test('staff add: totp_secret in base32 and an otpauth://totp/ URI', () => {
     const db = freshDb('staff');
     for (const role of ['admin', 'therapist', 'desk']) {
