@@ -271,6 +271,34 @@ store_errmsg(struct store *st)
 	return st->db != NULL ? sqlite3_errmsg(st->db) : "no database";
 }
 
+/* After a wait ran out: short waits for STORE_BUSY_MS (see store.h). */
+static void
+store_wait_short(struct store *st)
+{
+	clock_gettime(CLOCK_MONOTONIC, &st->short_until);
+	st->short_until.tv_sec += STORE_BUSY_MS / 1000;
+	if (!st->short_wait)
+		sqlite3_busy_timeout(st->db, STORE_BUSY_SHORT_MS);
+	st->short_wait = 1;
+}
+
+/* The full wait again, when the lock was had or the window is over. */
+static void
+store_wait_full(struct store *st, int now)
+{
+	struct timespec	 t;
+
+	if (!st->short_wait)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!now && (t.tv_sec < st->short_until.tv_sec ||
+	    (t.tv_sec == st->short_until.tv_sec &&
+	    t.tv_nsec < st->short_until.tv_nsec)))
+		return;
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	st->short_wait = 0;
+}
+
 /*
  * Note a result code that says the storage, not the request, failed. The
  * first one sticks: what follows (a failed ROLLBACK, say) is its echo.
@@ -299,6 +327,8 @@ store_note(struct store *st, int rc)
 	}
 	if (st->fault == STORE_FAULT_NONE)
 		st->fault = f;
+	if (f == STORE_FAULT_BUSY)
+		store_wait_short(st);
 	return rc;
 }
 
@@ -306,6 +336,7 @@ store_note(struct store *st, int rc)
 static int
 store_step(struct store *st, sqlite3_stmt *stmt)
 {
+	store_wait_full(st, 0);
 	return store_note(st, sqlite3_step(stmt));
 }
 
@@ -353,6 +384,7 @@ store_exec(struct store *st, const char *sql)
 int
 store_begin(struct store *st)
 {
+	store_wait_full(st, 0);
 	return store_exec(st, "BEGIN IMMEDIATE");
 }
 
@@ -363,6 +395,7 @@ store_commit(struct store *st)
 		store_rollback(st);
 		return -1;
 	}
+	store_wait_full(st, 1);		/* the lock was ours: it is free */
 	return 0;
 }
 
@@ -444,6 +477,7 @@ store_open(struct store *st, const char *path, int create,
 
 	st->db = NULL;
 	st->fault = STORE_FAULT_NONE;
+	st->short_wait = 0;
 	if (create) {
 		/* Create it ourselves so that it is 0600 whatever the umask. */
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -34,6 +34,14 @@
  * its 503.
  */
 #define STORE_BUSY_MS		5000
+/*
+ * Once a wait has run out, the lock is likely to stay a while: for the
+ * next STORE_BUSY_MS, a write on that connection waits only this long, so
+ * that writes queued on one event loop do not each block it (and the reads
+ * behind them) for the full wait. A commit or the window's end restores
+ * the full wait.
+ */
+#define STORE_BUSY_SHORT_MS	100
 #define STORE_NAME_MAX		100	/* service and display names, bytes */
 #define STORE_USERNAME_MAX	32
 
@@ -53,6 +61,8 @@ enum store_fault {
 struct store {
 	struct sqlite3	*db;
 	enum store_fault fault;		/* sticky until store_fault_clear() */
+	struct timespec	 short_until;	/* STORE_BUSY_SHORT_MS until then */
+	int		 short_wait;
 };
 
 enum store_role {

@@ -123,6 +123,11 @@ describe('the database locked by another process', () => {
       assert.ok(w.ms >= BUSY_MS - 250, `the write was answered after ${w.ms} ms, before the busy timeout`);
       assert.ok(w.ms < 3 * BUSY_MS, `the write took ${w.ms} ms`);
       assert.equal(read.status, 200, `a read during the wait: ${read.status}`);
+      // Once a wait has run out, the write queued behind it waits only
+      // STORE_BUSY_SHORT_MS: the loop (and the read behind) is not held a
+      // second full timeout.
+      assert.ok(500 + p.ms - w.ms < 1500,
+        `the second write was answered ${500 + p.ms - w.ms} ms after the first: it waited the full timeout again`);
       t.diagnostic(`one event loop, lock held: write answered 503 after ${w.ms} ms; a second write sent 500 ms later `
         + `after ${p.ms} ms; a read sent 1000 ms after the first write waited ${read.ms} ms`);
 
@@ -133,6 +138,13 @@ describe('the database locked by another process', () => {
       const said = log.split('\n').filter((l) => /503: the database is locked by another process/.test(l));
       assert.equal(said.length, 2, `one line per failed write expected:\n${log}`);
       assert.ok(!log.includes(mine.ref) && !log.includes(mine.token), `the log names a booking:\n${log}`);
+
+      // The short waits last STORE_BUSY_MS; after that a write waits the
+      // full timeout again, as the lock may be about to go.
+      await sleep(BUSY_MS + 300);
+      const again = await timed(book(s, slots[slots.length - 1]));
+      expectLocked(again, 'POST /bookings after the short window');
+      assert.ok(again.ms >= BUSY_MS - 250, `after the window a write waited only ${again.ms} ms`);
     } finally {
       await lock.release();
       released = true;
