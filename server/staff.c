@@ -18,6 +18,7 @@
 #include "saferoom/civil.h"
 #include "saferoom/http.h"
 #include "saferoom/input.h"
+#include "saferoom/keys.h"
 #include "saferoom/payment.h"
 #include "saferoom/staff.h"
 #include "saferoom/ticket.h"
@@ -951,8 +952,8 @@ staff_feed_ics(struct http_req *req)
 	struct auth_session	 who;
 	struct store_booking	*b = NULL;
 	struct evbuffer		*buf;
-	uint8_t			 id[32], hash[32];
-	char			 hex[65], start[20], end[20], stamp[20];
+	uint8_t			 id[32], hash[32], mac[32];
+	char			 hex[65], start[20], end[20], stamp[20], uid[33];
 	const char		*p = req->path + strlen("/feed/");
 	size_t			 n, i;
 	int			 rc;
@@ -996,11 +997,20 @@ staff_feed_ics(struct http_req *req)
 	for (i = 0; i < n; i++) {
 		staff_ics_time(b[i].start, start);
 		staff_ics_time(b[i].end, end);
-		/* Neutral: no service, no label, nothing about the practice. */
+		/*
+		 * Neutral: no service, no label, nothing about the practice.
+		 * The UID is a MAC of the reference, not the reference (it is
+		 * on the client's ticket and in the ledger): stable for the
+		 * calendar app, linkable to nothing else (new after a MAC key
+		 * rotation, when the app sees the events replaced).
+		 */
+		keys_mac(req->ctx->keys, "feed-uid", b[i].ref, strlen(b[i].ref),
+		    mac);
+		util_hex(mac, 16, uid);
 		evbuffer_add_printf(buf, "BEGIN:VEVENT\r\nUID:%s@saferoom.invalid"
 		    "\r\nDTSTAMP:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n"
 		    "SUMMARY:Appointment\r\nSTATUS:%s\r\nEND:VEVENT\r\n",
-		    b[i].ref, stamp, start, end,
+		    uid, stamp, start, end,
 		    strcmp(b[i].status, "cancelled") == 0 ? "CANCELLED" :
 		    "CONFIRMED");
 	}
