@@ -5,19 +5,16 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { startServer, request, ctl, ctlOk } from '../lib/harness.mjs';
+import { startServer, request, ctl, ctlDemoUnlimited } from '../lib/harness.mjs';
+import { sql } from '../lib/books.mjs';
 
-const sql = (db, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
 
 describe('saferoomctl backup and restore', () => {
   let s;
   before(async () => {
     s = await startServer({
       setup: (db) => {
-        ctlOk(db, 'demo');
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        ctlDemoUnlimited(db);
       },
     });
   });

@@ -11,9 +11,7 @@
 // hold between the acknowledged count and that plus the cut-off count.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ctlOk, ctlDemo, startServer, request, StaffClient, sleep,
-} from '../lib/harness.mjs';
+import { startServer, request, StaffClient, sleep, ctlDemoUnlimited } from '../lib/harness.mjs';
 import {
   sql, num, quote, assertIntact, assertBooks, freeSlots, book, bearer,
 } from '../lib/books.mjs';
@@ -48,9 +46,7 @@ describe('kill -9 in the middle of bookings, voucher sales, redemptions and paym
     let accounts;
     s = await startServer({
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        accounts = ctlDemoUnlimited(db).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ctl, ctlOk, ctlDemo, startServer, request, expectError, StaffClient,
+  ctl, ctlOk, startServer, request, expectError, StaffClient, ctlDemoUnlimited,
 } from '../lib/harness.mjs';
 import { TZ, DAY_MS, dayOf, today, dateOf, weekday } from '../lib/clinic.mjs';
 
@@ -107,9 +107,7 @@ describe('the desk and admin payment pages', () => {
     s = await startServer({
       args: ['--log-level', 'debug'],
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        accounts = ctlDemoUnlimited(db).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

@@ -18,8 +18,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ctlOk, ctlDemo, startServer, request, expectError, StaffClient, dumpDb,
-  saferoomd, saferoomctl, tempDir, makeCert, serverUser, userArgs,
+  ctlOk, startServer, request, expectError, StaffClient, dumpDb, saferoomd, saferoomctl, tempDir, makeCert, serverUser, userArgs, ctlDemoUnlimited,
 } from '../lib/harness.mjs';
 import {
   num, assertIntact, assertBooks, freeSlots, book, bearer,
@@ -85,9 +84,7 @@ describe('a full disk (a file-size limit on the live server)', () => {
     let accounts;
     s = await startServer({
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        accounts = ctlDemoUnlimited(db).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

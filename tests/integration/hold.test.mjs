@@ -3,11 +3,10 @@
 // its slot is free again. Paid bookings keep their slot.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { startServer, request, ctlOk, ctlDemo, StaffClient } from '../lib/harness.mjs';
+import { startServer, request, StaffClient, ctlDemoUnlimited } from '../lib/harness.mjs';
+import { sql } from '../lib/books.mjs';
 
 const API = '/api/v1';
-const sql = (db, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
 
 describe('payment_hold_minutes', () => {
   let s; let desk;
@@ -15,10 +14,7 @@ describe('payment_hold_minutes', () => {
     let accounts;
     s = await startServer({
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
-        ctlOk(db, 'settings', 'set', 'payment_hold_minutes', '15');
+        accounts = ctlDemoUnlimited(db, { payment_hold_minutes: 15 }).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

@@ -8,15 +8,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import {
-  startServer, request, ctl, ctlOk, ctlDemo, StaffClient, expectError, dumpDb,
-  parseBlocks, setCookies, parseSetCookie, sleep,
+  startServer, request, ctl, ctlOk, StaffClient, expectError, dumpDb, parseBlocks, setCookies, parseSetCookie, sleep, ctlDemoUnlimited,
 } from '../lib/harness.mjs';
+import { sql } from '../lib/books.mjs';
 
 const API = '/api/v1';
 const MANAGE_COOKIE = '__Host-saferoom-manage';
-const sql = (db, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
 const nowS = () => Math.floor(Date.now() / 1000);
 /** The KID field of SR1:REF:START:KID:SIG. */
 const kid = (ticket) => {
@@ -65,9 +63,7 @@ describe('saferoomctl keys rotate with a live saferoomd', () => {
   before(async () => {
     s = await startServer({
       setup: (db) => {
-        Object.assign(acc, ctlDemo(db).by);
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        Object.assign(acc, ctlDemoUnlimited(db).by);
       },
     });
     keyFile = `${s.db}.keys`;

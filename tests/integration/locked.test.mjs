@@ -13,7 +13,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
-  ctlOk, ctlDemo, startServer, request, expectError, StaffClient, dumpDb, sleep,
+  startServer, request, expectError, StaffClient, dumpDb, sleep, ctlDemoUnlimited,
 } from '../lib/harness.mjs';
 import {
   num, sql, assertIntact, assertBooks, freeSlots, book, bearer,
@@ -75,9 +75,7 @@ describe('the database locked by another process', () => {
     s = await startServer({
       args: ['--threads', '1'],
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        accounts = ctlDemoUnlimited(db).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

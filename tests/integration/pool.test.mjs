@@ -7,7 +7,9 @@
 // times reads sent between its 503s.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, request, ctlOk, expectError, sleep } from '../lib/harness.mjs';
+import {
+  startServer, request, ctlOk, expectError, sleep, ctlDemoUnlimited,
+} from '../lib/harness.mjs';
 
 const BEARER = { Authorization: 'Bearer ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789-ABCD' };
 
@@ -61,9 +63,7 @@ describe('reads while the scrypt queue stays full', () => {
   before(async () => {
     s = await startServer({
       setup: (db) => {
-        ctlOk(db, 'demo');
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        ctlDemoUnlimited(db);
       },
       args: ['--workers', '1', '--queue-max', '1'],
     });

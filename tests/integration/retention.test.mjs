@@ -5,10 +5,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { startServer, request, ctl, ctlOk, ctlDemo, StaffClient } from '../lib/harness.mjs';
+import { startServer, request, ctl, StaffClient, ctlDemoUnlimited } from '../lib/harness.mjs';
+import { sql } from '../lib/books.mjs';
 
-const sql = (db, q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
 
 describe('retention', () => {
   let s; let desk;
@@ -16,9 +15,7 @@ describe('retention', () => {
     let accounts;
     s = await startServer({
       setup: (db) => {
-        accounts = ctlDemo(db).by;
-        ctlOk(db, 'settings', 'set', 'min_notice_minutes', '0');
-        ctlOk(db, 'settings', 'set', 'booking_rate_per_hour', '0');
+        accounts = ctlDemoUnlimited(db).by;
       },
     });
     desk = new StaffClient(s, accounts.desk);

@@ -523,6 +523,18 @@ export function ctlDemo(db) {
 }
 
 /**
+ * The demo clinic with its booking limits off (min_notice_minutes and
+ * booking_rate_per_hour 0), as tests that book many sessions at once need,
+ * then settings ({key: value}) on top. Returns what ctlDemo() does.
+ */
+export function ctlDemoUnlimited(db, settings = {}) {
+  const demo = ctlDemo(db);
+  const all = { min_notice_minutes: 0, booking_rate_per_hour: 0, ...settings };
+  for (const [k, v] of Object.entries(all)) ctlOk(db, 'settings', 'set', k, String(v));
+  return demo;
+}
+
+/**
  * `saferoomctl staff add` with the password on standard input; returns the
  * account {id, username, role, totp_secret, totp_uri, password}.
  */
